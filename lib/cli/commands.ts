@@ -1,0 +1,8 @@
+/**
+ * The sub-command table. Commands load lazily so that `pyme-cluster --help`
+ * does not import the server, discovery or worker code.
+ */
+import type { Command } from './command.js'
+
+export const commands: Readonly<Record<string, { readonly summary: string, readonly load: () => Promise<Command> }>> = {
+}

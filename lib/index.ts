@@ -1,0 +1,34 @@
+/**
+ * pyme-cluster: the public API of the package root. Explicit named re-exports only.
+ * Subpaths: `pyme-cluster/pzf`, `pyme-cluster/server`, `pyme-cluster/discovery`.
+ */
+
+// Errors
+export {
+  PymeError,
+  InvalidArgumentError,
+  InvalidNameError,
+  InvalidUriError,
+  PzfFormatError,
+  PzfLimitError,
+  InvalidFrameError,
+  DuplicateFrameError,
+  NotFoundError,
+  AlreadyExistsError,
+  NoServersError,
+  NodeUnreachableError,
+  HttpStatusError,
+  OperationTimeoutError,
+  AckTimeoutError,
+  StoreFailedError,
+  EncodeError,
+  WorkerError,
+  JournalError,
+  RegistryError,
+  ServerError,
+  VerificationError,
+  ClosedError,
+  DestroyedError,
+  errorCodes
+} from './errors.js'
+export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
