@@ -32,3 +32,13 @@ export {
   errorCodes
 } from './errors.js'
 export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
+
+// PZF codec (also at pyme-cluster/pzf)
+
+// Cluster paths and PYME-CLUSTER:// URIs
+
+// Cluster client
+
+// Streamer
+
+// Backends and series reading
