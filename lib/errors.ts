@@ -212,6 +212,14 @@ export class VerificationError extends PymeError {
   }
 }
 
+/** A series file (metadata.json, events.json) cannot be parsed, or a series is inconsistent. */
+export class SeriesFormatError extends PymeError {
+  constructor (message: string, options?: PymeErrorOptions) {
+    super(message, 'PYME_ERR_SERIES_FORMAT', options)
+    this.name = 'SeriesFormatError'
+  }
+}
+
 /** The object was closed; `close()` has run or is running. */
 export class ClosedError extends PymeError {
   constructor (message = 'closed', options?: PymeErrorOptions) {
@@ -252,6 +260,7 @@ export const errorCodes = {
   PYME_ERR_REGISTRY: 'RegistryError',
   PYME_ERR_SERVER: 'ServerError',
   PYME_ERR_VERIFY: 'VerificationError',
+  PYME_ERR_SERIES_FORMAT: 'SeriesFormatError',
   PYME_ERR_CLOSED: 'ClosedError',
   PYME_ERR_DESTROYED: 'DestroyedError'
 } as const

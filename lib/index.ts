@@ -27,6 +27,7 @@ export {
   RegistryError,
   ServerError,
   VerificationError,
+  SeriesFormatError,
   ClosedError,
   DestroyedError,
   errorCodes

@@ -41,6 +41,7 @@ export function exitCodeFor (code: PymeErrorCode | undefined): number {
     case 'PYME_ERR_PZF_LIMIT':
     case 'PYME_ERR_INVALID_FRAME':
     case 'PYME_ERR_DUPLICATE_FRAME':
+    case 'PYME_ERR_SERIES_FORMAT':
       return exitCodes.BAD_DATA
     default:
       return exitCodes.FAILURE
