@@ -43,3 +43,11 @@ export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
 // Streamer
 
 // Backends and series reading
+export { MetaDataHandler, DEFAULT_FLOAT_KEYS } from './series/metadata-handler.js'
+export type { MetaDataHandlerOptions, MetadataValue, MetadataPlainValue, MetadataInput } from './series/metadata-handler.js'
+export { PyFloat, float } from './series/py-float.js'
+export { formatPythonJson, pythonFloatRepr } from './series/python-json.js'
+export type { PyJsonValue, PythonJsonOptions } from './series/python-json.js'
+export { parseLenientJson } from './series/lenient-json.js'
+export { EventLog, formatEvents, parseEvents } from './series/event-log.js'
+export type { SeriesEvent } from './series/event-log.js'
