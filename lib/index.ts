@@ -37,6 +37,8 @@ export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
 // PZF codec (also at pyme-cluster/pzf)
 
 // Cluster paths and PYME-CLUSTER:// URIs
+export { parseClusterUri, formatClusterUri, isClusterUri } from './cluster/cluster-uri.js'
+export type { ClusterUri } from './cluster/cluster-uri.js'
 
 // Cluster client
 
