@@ -1,0 +1,49 @@
+import t from 'tap'
+import { MemoryBudget } from '../../lib/streamer/memory-budget.js'
+
+t.test('fits, charge, release, peak', async (t) => {
+  const b = new MemoryBudget(100)
+  t.ok(b.fits(100))
+  t.ok(b.fits(1000), 'anything fits when nothing is held')
+  b.charge(60)
+  t.ok(b.fits(40))
+  t.notOk(b.fits(41))
+  b.charge(40)
+  t.equal(b.held, 100)
+  b.release(70)
+  t.equal(b.held, 30)
+  t.equal(b.peak, 100)
+  b.release(100)
+  t.equal(b.held, 0, 'never negative')
+})
+
+t.test('waiters wake in order as bytes are released', async (t) => {
+  const b = new MemoryBudget(100)
+  b.charge(90)
+  const order: string[] = []
+  const w1 = b.waitFor(50).then(() => order.push('50'))
+  const w2 = b.waitFor(30).then(() => order.push('30'))
+  const w3 = b.waitFor(500).then(() => order.push('500'))
+  t.equal(b.waiting, 3)
+  b.release(40) // held 50: the 50 fits; after it nothing is left for the 30
+  await w1
+  t.same(order, ['50'])
+  t.equal(b.waiting, 2)
+  b.release(50) // held 0: the 30 fits; 70 left is not enough for the 500
+  await w2
+  t.same(order, ['50', '30'])
+  t.equal(b.waiting, 1)
+  b.release(0) // nothing held and it is the first waiter: an oversized file may go alone
+  await w3
+  t.same(order, ['50', '30', '500'])
+  await t.resolves(b.waitFor(10), 'immediate when it fits and nobody waits')
+})
+
+t.test('rejectWaiters', async (t) => {
+  const b = new MemoryBudget(10)
+  b.charge(10)
+  const w = b.waitFor(5)
+  b.rejectWaiters(new Error('gone'))
+  await t.rejects(w, /gone/)
+  t.equal(b.waiting, 0)
+})
