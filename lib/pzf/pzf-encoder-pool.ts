@@ -1,0 +1,309 @@
+/**
+ * A fixed pool of worker threads that encode PZF frames (or run user filters) off the
+ * main thread. The Streamer and the backends rely on this contract.
+ *
+ * ```
+ *   encode() --> validate (main thread) --> queue (ring) --> idle worker --> result buffer
+ *                                           |  pending = queued + running    transferred back
+ *                                           '-- saturated when pending >= maxQueue; ready() waits
+ * ```
+ * - Workers start lazily on the first task (none at construction or import) and are
+ *   `unref`ed while idle, so an idle pool never keeps the process alive.
+ * - A worker that dies fails only its own task (WorkerError) and is replaced on demand.
+ * - `maxQueue` is a high-water mark like a stream's: tasks beyond it are still accepted,
+ *   `saturated` and `ready()` tell producers to wait.
+ * - `close()` finishes queued work then ends the workers; `destroy()` rejects everything
+ *   pending with DestroyedError at once. Both idempotent.
+ */
+import { availableParallelism } from 'node:os'
+import { resolve as resolvePath } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { debuglog } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import { ClosedError, DestroyedError, EncodeError, InvalidArgumentError, WorkerError } from '../errors.js'
+import { planPzfEncode, type PzfEncodeOptions } from './encode-pzf.js'
+import { dtypeOf, type PzfPixels } from './format.js'
+import type { PzfWorkerRequest, PzfWorkerResponse } from './pzf-worker.js'
+import { RingQueue } from './ring-queue.js'
+
+const debug = debuglog('pyme')
+
+/** Options of {@link PzfEncoderPool}. */
+export interface PzfEncoderPoolOptions {
+  /** Number of worker threads. @default max(1, os.availableParallelism() - 1) */
+  readonly size?: number
+  /** Tasks queued + running at which the pool reports `saturated`. @default size * 4 */
+  readonly maxQueue?: number
+}
+
+/** Per-call options of {@link PzfEncoderPool.encode} and {@link PzfEncoderPool.runFilter}. */
+export interface PzfPoolTaskOptions {
+  /**
+   * Hand the input's ArrayBuffer to the worker (no copy; the caller must not touch it
+   * again). `false` copies the input once. Pooled Node Buffers are always copied, and
+   * SharedArrayBuffer-backed input is shared (the caller must not modify it meanwhile).
+   * @default false
+   */
+  readonly transfer?: boolean
+}
+
+interface Task {
+  readonly request: PzfWorkerRequest
+  readonly transfer: ArrayBuffer[]
+  readonly resolve: (result: Uint8Array) => void
+  readonly reject: (err: Error) => void
+}
+
+interface Slot {
+  readonly worker: Worker
+  task: Task | null
+}
+
+// The worker runs from the same folder: `.ts` under the test/bench loader, `.js` in dist.
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './pzf-worker.ts' : './pzf-worker.js', import.meta.url)
+
+function positiveInteger (v: number | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback
+  if (!Number.isInteger(v) || v < 1 || v > 1024) throw new InvalidArgumentError(`invalid ${name}: expected an integer 1..1024`)
+  return v
+}
+
+function moduleHref (module: string | URL): string {
+  if (module instanceof URL) return module.href
+  if (typeof module !== 'string' || module === '') throw new InvalidArgumentError('invalid module: expected a file URL or path')
+  // A scheme of two letters or more is a URL; anything else (including `C:\…`) is a path.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(module)) return module
+  return pathToFileURL(resolvePath(module)).href
+}
+
+/** Encodes PZF frames and runs filters on a fixed set of worker threads. */
+export class PzfEncoderPool {
+  /** Number of worker threads the pool runs at most. */
+  readonly size: number
+  readonly #maxQueue: number
+  readonly #queue = new RingQueue<Task>()
+  readonly #slots = new Set<Slot>()
+  readonly #idle: Slot[] = []
+  #running = 0
+  #nextId = 1
+  #waiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  #closing: Promise<void> | null = null
+  #closed: (() => void) | null = null
+  #destroyed = false
+
+  constructor (options: PzfEncoderPoolOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
+    this.size = positiveInteger(options.size, 'size', Math.max(1, availableParallelism() - 1))
+    this.#maxQueue = positiveInteger(options.maxQueue, 'maxQueue', this.size * 4)
+  }
+
+  /** Worker threads started and alive (0 until the first task). */
+  get threads (): number {
+    return this.#slots.size
+  }
+
+  /** Tasks queued plus running. */
+  get pending (): number {
+    return this.#queue.length + this.#running
+  }
+
+  /** True while `pending >= maxQueue`: producers should `await ready()`. */
+  get saturated (): boolean {
+    return this.pending >= this.#maxQueue
+  }
+
+  /** Resolves when the pool is not saturated; rejects once it is closed or destroyed. */
+  ready (): Promise<void> {
+    const refused = this.#refusal()
+    if (refused !== null) return Promise.reject(refused)
+    if (!this.saturated) return Promise.resolve()
+    return new Promise((resolve, reject) => { this.#waiters.push({ resolve, reject }) })
+  }
+
+  /**
+   * Encodes one frame on a worker; resolves to the whole `.pzf` file in a fresh buffer
+   * transferred back (no copy). Output is byte-identical to `encodePzf`.
+   * Rejects with EncodeError (bad options or data), WorkerError (the worker died),
+   * ClosedError / DestroyedError.
+   */
+  async encode (data: PzfPixels, options: PzfEncodeOptions, opts?: PzfPoolTaskOptions): Promise<Uint8Array> {
+    const refused = this.#refusal()
+    if (refused !== null) throw refused
+    let plan
+    try {
+      plan = planPzfEncode(data, options)
+    } catch (err) {
+      throw new EncodeError(`cannot encode frame: ${(err as Error).message}`, { cause: err })
+    }
+    // Send the validated values, not the caller's object (which may hold anything).
+    const normalised: PzfEncodeOptions = {
+      shape: [plan.width, plan.height, plan.depth],
+      dimOrder: plan.dimOrder,
+      compression: plan.compression,
+      ...(plan.compression === 'huffman-chunks' ? { chunks: plan.chunks } : {}),
+      quantization: plan.quantization === null ? null : { ...plan.quantization, pymeExact: plan.pymeExact },
+      sequenceId: plan.sequenceId,
+      timestamp: plan.timestamp,
+      frameNum: plan.frameNum
+    }
+    return await this.#submit({ id: this.#nextId++, op: 'encode', data, options: normalised }, data, opts)
+  }
+
+  /**
+   * Runs a user filter on a worker: `module` (file URL or path of an ES module) exports
+   * `exportName`, a function `(data, arg) => Uint8Array | Promise<Uint8Array>` (a custom
+   * format, another compression). The module is imported once per worker. It runs with
+   * full privileges: pass only modules you trust.
+   * Rejects with EncodeError (the filter threw or returned something else), WorkerError,
+   * ClosedError / DestroyedError.
+   */
+  async runFilter (module: string | URL, exportName: string, data: Uint8Array | PzfPixels, arg?: unknown,
+    opts?: PzfPoolTaskOptions): Promise<Uint8Array> {
+    const refused = this.#refusal()
+    if (refused !== null) throw refused
+    const href = moduleHref(module)
+    if (typeof exportName !== 'string' || exportName === '') throw new InvalidArgumentError('invalid exportName: expected a name')
+    if (dtypeOf(data) === undefined) throw new InvalidArgumentError('invalid data: expected a Uint8Array, Uint16Array or Float32Array')
+    return await this.#submit({ id: this.#nextId++, op: 'filter', module: href, exportName, data, arg }, data, opts)
+  }
+
+  /** Finishes queued and running work, then ends the workers. Idempotent. */
+  close (): Promise<void> {
+    if (this.#destroyed) return Promise.reject(new DestroyedError('PZF encoder pool destroyed'))
+    if (this.#closing !== null) return this.#closing
+    this.#closing = new Promise((resolve) => { this.#closed = resolve })
+    this.#releaseWaiters(new ClosedError('PZF encoder pool closed'))
+    this.#maybeFinishClose()
+    return this.#closing
+  }
+
+  /** Rejects every pending task with DestroyedError and terminates the workers now. Idempotent. */
+  destroy (): void {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    const err = new DestroyedError('PZF encoder pool destroyed')
+    for (let task = this.#queue.shift(); task !== undefined; task = this.#queue.shift()) task.reject(err)
+    for (const slot of this.#slots) {
+      if (slot.task !== null) slot.task.reject(err)
+      slot.task = null
+      void slot.worker.terminate()
+    }
+    this.#slots.clear()
+    this.#idle.length = 0
+    this.#running = 0
+    this.#releaseWaiters(err)
+    this.#closed?.()
+  }
+
+  #refusal (): Error | null {
+    if (this.#destroyed) return new DestroyedError('PZF encoder pool destroyed')
+    if (this.#closing !== null) return new ClosedError('PZF encoder pool closed')
+    return null
+  }
+
+  #submit (request: PzfWorkerRequest, data: PzfPixels, opts: PzfPoolTaskOptions | undefined): Promise<Uint8Array> {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+      throw new InvalidArgumentError('invalid task options: expected { transfer }')
+    }
+    const transfer = opts?.transfer === true && data.buffer instanceof ArrayBuffer ? [data.buffer] : []
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#queue.push({ request, transfer, resolve, reject })
+      this.#pump()
+    })
+  }
+
+  /** Hands queued tasks to idle workers, starting workers up to `size`. */
+  #pump (): void {
+    while (this.#queue.length > 0) {
+      let slot = this.#idle.pop()
+      if (slot === undefined) {
+        if (this.#slots.size >= this.size) return
+        slot = this.#spawn()
+      }
+      const task = this.#queue.shift() as Task
+      slot.task = task
+      this.#running++
+      slot.worker.ref()
+      try {
+        slot.worker.postMessage(task.request, task.transfer)
+      } catch (err) {
+        // Not cloneable (a filter `arg` holding a function, say): the worker is untouched.
+        this.#settle(slot)
+        task.reject(new EncodeError(`cannot send task to worker: ${(err as Error).message}`, { cause: err }))
+      }
+    }
+  }
+
+  #spawn (): Slot {
+    const worker = new Worker(workerUrl)
+    const slot: Slot = { worker, task: null }
+    this.#slots.add(slot)
+    worker.on('message', (res: PzfWorkerResponse) => {
+      const task = slot.task
+      /* c8 ignore next -- a worker answers only the task it was given */
+      if (task === null || task.request.id !== res.id) return
+      this.#settle(slot)
+      if (res.ok) task.resolve(res.result)
+      else task.reject(new EncodeError(res.error.message, { cause: Object.assign(new Error(res.error.message), res.error) }))
+    })
+    worker.on('error', (err) => {
+      debug('pzf worker %d failed: %s', worker.threadId, err.message)
+      this.#fail(slot, new WorkerError(`PZF worker thread failed: ${err.message}`, { cause: err }))
+    })
+    worker.on('exit', (code) => {
+      this.#fail(slot, new WorkerError(`PZF worker thread exited with code ${code}`))
+    })
+    return slot
+  }
+
+  /** The slot's task finished: the worker goes back to the idle set. */
+  #settle (slot: Slot): void {
+    slot.task = null
+    this.#running--
+    slot.worker.unref()
+    this.#idle.push(slot)
+    this.#pump()
+    this.#afterProgress()
+  }
+
+  /** The worker died: fail its task only and forget it; the next task starts a new one. */
+  #fail (slot: Slot, err: WorkerError): void {
+    if (!this.#slots.delete(slot)) return
+    const idle = this.#idle.indexOf(slot)
+    if (idle >= 0) this.#idle.splice(idle, 1)
+    const task = slot.task
+    slot.task = null
+    void slot.worker.terminate()
+    if (task !== null) {
+      this.#running--
+      task.reject(err)
+    }
+    if (!this.#destroyed) this.#pump()
+    this.#afterProgress()
+  }
+
+  #afterProgress (): void {
+    if (!this.saturated && this.#waiters.length > 0) {
+      const waiters = this.#waiters
+      this.#waiters = []
+      for (const w of waiters) w.resolve()
+    }
+    this.#maybeFinishClose()
+  }
+
+  #maybeFinishClose (): void {
+    if (this.#closing === null || this.#destroyed || this.pending > 0) return
+    const done = this.#closed
+    this.#closed = null
+    const exits = [...this.#slots].map(async (slot) => await slot.worker.terminate())
+    this.#slots.clear()
+    this.#idle.length = 0
+    void Promise.all(exits).then(() => done?.())
+  }
+
+  #releaseWaiters (err: Error): void {
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) w.reject(err)
+  }
+}
