@@ -35,6 +35,11 @@ export {
 export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
 
 // PZF codec (also at pyme-cluster/pzf)
+export { encodePzf, encodePzfInto, maxPzfLength, decodePzf, readPzfHeader, PzfEncoderPool } from './pzf/index.js'
+export type {
+  PzfEncodeOptions, PzfQuantization, DecodedPzf, PzfDecodeLimits, PzfCompression, PzfDimOrder, PzfDtype, PzfHeader,
+  PzfPixels, PzfEncoderPoolOptions, PzfPoolTaskOptions
+} from './pzf/index.js'
 
 // Cluster paths and PYME-CLUSTER:// URIs
 export { parseClusterUri, formatClusterUri, isClusterUri } from './cluster/cluster-uri.js'
