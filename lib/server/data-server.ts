@@ -1,0 +1,308 @@
+/**
+ * The PYME-compatible data server (PROTOCOL.md §3): one data root served over HTTP/1.1,
+ * write-once PUT, listings, status, optionally advertised over mDNS or in PYME's SQLite
+ * registry.
+ *
+ * Connection handling follows §3.1 MUST, because PYME's raw-socket clients (Streamer,
+ * put_files) depend on it: no Host header required, no idle timeout, no request timeout,
+ * unlimited requests per socket, TCP_NODELAY, and requests of one connection handled
+ * strictly one after the other (a per-socket promise chain), so pipelined PUTs are applied
+ * and answered in order. Requests Node's parser rejects get a real 400/431/501 response
+ * (after the answers still owed on that socket), never a silent close.
+ *
+ *   socket ──▶ node:http parser ──▶ per-socket chain ──▶ RequestRouter ──▶ response
+ *                    │ clientError                          │ HttpFailure → error response
+ *                    └──▶ raw 4xx/501 + close                └ other error → 500
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { debuglog } from 'node:util'
+import { ServerError } from '../errors.js'
+import { serviceInstanceName } from '../internal/service-name.js'
+import { resolveAdvertiseTarget } from './advertise-address.js'
+import { AggregateAppender } from './aggregate-appender.js'
+import { UploadAbortedError } from './body-receiver.js'
+import { DirectoryIndex } from './directory-index.js'
+import { HttpFailure } from './http-failure.js'
+import { MdnsAdvertiser } from './mdns-advertiser.js'
+import { RegistryAdvertiser } from './registry-advertiser.js'
+import { RequestRouter } from './request-router.js'
+import { rawFailure, sendFailure } from './responses.js'
+import { RootFs } from './root-fs.js'
+import { resolveServerOptions, type AdvertiseMode, type DataServerOptions, type ResolvedServerOptions } from './server-options.js'
+import { StatusReport } from './status-report.js'
+
+const debug = debuglog('pyme')
+
+/** Longest request line + headers accepted (PYME: 64 KiB request line). */
+const MAX_HEADER_BYTES = 80 * 1024
+
+/** A running data server. */
+export interface DataServer {
+  /** `http://<address>:<port>/` (the bound address; 127.0.0.1 when bound to all interfaces). */
+  readonly url: string
+  readonly port: number
+  /** The bound address. */
+  readonly address: string
+  /** Absolute path of the data root. */
+  readonly root: string
+  readonly cluster: string
+  /** The advertised instance name, `PYMEDataServer [<cluster>]:<computer> - PID:<pid>`. */
+  readonly instanceName: string
+  readonly advertise: AdvertiseMode
+  /** The IPv4 address announced (mDNS), 127.0.0.1 (local), or the bound address (none). */
+  readonly advertisedAddress: string
+  /** Stops accepting, lets in-flight requests finish (bounded), withdraws the advertisement. Idempotent. */
+  close (): Promise<void>
+}
+
+function clientErrorStatus (code: string | undefined): [number, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'Request Header Fields Too Large']
+    case 'HPE_INVALID_METHOD':
+      return [501, 'Unsupported method']
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return [413, 'Payload Too Large']
+    default:
+      return [400, 'Bad Request']
+  }
+}
+
+class RunningDataServer implements DataServer {
+  readonly url: string
+  readonly port: number
+  readonly address: string
+  readonly root: string
+  readonly cluster: string
+  readonly instanceName: string
+  readonly advertise: AdvertiseMode
+  readonly advertisedAddress: string
+  readonly #server: Server
+  readonly #opts: ResolvedServerOptions
+  readonly #inFlight: Set<Promise<void>>
+  readonly #advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
+  #closing: Promise<void> | undefined
+
+  constructor (init: {
+    server: Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
+    inFlight: Set<Promise<void>>, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
+  }) {
+    this.#server = init.server
+    this.#opts = init.opts
+    this.#inFlight = init.inFlight
+    this.#advertiser = init.advertiser
+    this.port = init.port
+    this.address = init.address
+    const urlHost = init.address === '0.0.0.0' || init.address === '::' ? '127.0.0.1' : init.address
+    this.url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${init.port}/`
+    this.root = init.root
+    this.cluster = init.opts.cluster
+    this.instanceName = init.instanceName
+    this.advertise = init.opts.advertise
+    this.advertisedAddress = init.advertisedAddress
+  }
+
+  get closing (): boolean { return this.#closing !== undefined }
+
+  close (): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close (): Promise<void> {
+    const server = this.#server
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    try {
+      if (this.#advertiser instanceof MdnsAdvertiser) await this.#advertiser.close()
+      else this.#advertiser?.close()
+    } catch (err) {
+      debug('server: withdrawing the advertisement failed: %s', (err as Error).message)
+    }
+    server.closeIdleConnections()
+    if (this.#inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise((resolve) => { timer = setTimeout(resolve, this.#opts.closeTimeoutMs) })
+      ])
+      clearTimeout(timer)
+    }
+    server.closeAllConnections()
+    await closed
+    debug('server: closed %s', this.url)
+  }
+}
+
+/** Starts a data server; resolves once it accepts connections (and is advertised). */
+export async function startDataServer (options: DataServerOptions = {}): Promise<DataServer> {
+  const opts = resolveServerOptions(options)
+  let fs: RootFs
+  try {
+    fs = await RootFs.open(opts.root)
+  } catch (err) {
+    throw new ServerError(`cannot use data root ${opts.root}: ${(err as Error).message}`, { cause: err })
+  }
+  const index = new DirectoryIndex(fs, {
+    countdirCompat: opts.countdirCompat,
+    maxDirectories: 1000,
+    maxEntries: 2_000_000,
+    minTtlMs: 1000,
+    minMaxAgeMs: 10_000
+  })
+  const putContext = { fs, index, fsync: opts.fsync }
+  const appender = new AggregateAppender(putContext)
+  const identity = { ipAddress: '', bindAddress: ['', 0] as [string, number], port: 0 }
+  const status = new StatusReport({
+    get ipAddress () { return identity.ipAddress },
+    get bindAddress () { return identity.bindAddress },
+    get port () { return identity.port },
+    testMode: opts.testMode,
+    computerName: opts.computerName,
+    root: fs.root,
+    cluster: opts.cluster
+  })
+  await status.prime()
+  const router = new RequestRouter(fs, index, status, appender, putContext, {
+    readOnly: opts.readOnly,
+    testMode: opts.testMode,
+    testDelayMs: opts.testDelayMs,
+    maxBodyBytes: opts.maxBodyBytes
+  })
+
+  const inFlight = new Set<Promise<void>>()
+  // Per socket: the tail of its request chain and the last response (for clientError).
+  const tails = new WeakMap<Socket, Promise<void>>()
+  const lastResponse = new WeakMap<Socket, ServerResponse>()
+  let running: RunningDataServer | undefined
+
+  const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const head = req.method === 'HEAD'
+    if (running?.closing === true) res.setHeader('Connection', 'close')
+    try {
+      await router.handle(req, res)
+    } catch (err) {
+      if (err instanceof UploadAbortedError) {
+        debug('server: %s %s: client went away mid-body; nothing stored', req.method, req.url)
+        res.destroy()
+        return
+      }
+      const failure = err instanceof HttpFailure ? err : new HttpFailure(500, 'Internal Server Error')
+      if (!(err instanceof HttpFailure)) debug('server: %s %s failed: %s', req.method, req.url, (err as Error)?.stack)
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name)
+      sendFailure(res, failure, head)
+    }
+  }
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket
+    lastResponse.set(socket, res)
+    const previous = tails.get(socket)
+    const task = (previous === undefined ? run(req, res) : previous.then(() => run(req, res)))
+    tails.set(socket, task)
+    inFlight.add(task)
+    void task.finally(() => {
+      inFlight.delete(task)
+      if (tails.get(socket) === task) tails.delete(socket)
+    })
+  }
+
+  const server = createServer({
+    requireHostHeader: false,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    noDelay: true,
+    requestTimeout: 0,
+    headersTimeout: 0,
+    keepAliveTimeout: 0
+  } as Parameters<typeof createServer>[0], onRequest)
+  // §3.1 MUST: no idle timeout (PYME Streamers idle for minutes and never reconnect).
+  server.keepAliveTimeout = 0
+  server.requestTimeout = 0
+  server.headersTimeout = 0
+  server.timeout = 0
+  server.maxRequestsPerSocket = 0
+  server.on('connection', (socket: Socket) => { socket.setNoDelay(true) })
+
+  // Expect: 100-continue: refuse a body we would refuse anyway before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const cl = Number(req.headers['content-length'] ?? '0')
+    if (req.method === 'PUT' && cl > opts.maxBodyBytes) {
+      sendFailure(res, new HttpFailure(413, 'Payload Too Large', true), false)
+      return
+    }
+    res.writeContinue()
+    onRequest(req, res)
+  })
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    const [status, reason] = clientErrorStatus(err.code)
+    debug('server: unparsable request (%s): %d', err.code, status)
+    const answer = (): void => {
+      if (socket.writable) socket.end(rawFailure(status, reason))
+      else socket.destroy()
+    }
+    // Answers still owed on this socket go first: pipelined responses stay in order.
+    const pending = tails.get(socket)
+    const last = lastResponse.get(socket)
+    const afterLast = (): void => {
+      if (last === undefined || last.writableFinished || last.destroyed) answer()
+      else {
+        last.once('finish', answer)
+        last.once('close', answer)
+      }
+    }
+    if (pending === undefined) afterLast()
+    else void pending.then(afterLast)
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      reject(new ServerError(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }))
+    }
+    server.once('error', onError)
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+  server.on('error', (err) => { debug('server: %s', err.message) })
+
+  const bound = server.address()
+  if (bound === null || typeof bound === 'string') throw new ServerError('server is not listening on TCP')
+  const instance = serviceInstanceName(opts.cluster, opts.computerName, process.pid)
+  if (instance.truncated) debug('server: instance name %j lost part of the cluster name (63-character limit)', instance.name)
+
+  let advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
+  let advertisedAddress = bound.address
+  try {
+    if (opts.advertise === 'mdns') {
+      const target = resolveAdvertiseTarget({ interface: opts.interface, advertiseAddress: opts.advertiseAddress, host: opts.host })
+      advertisedAddress = target.address
+      advertiser = new MdnsAdvertiser({ instanceName: instance.name, port: bound.port, ...target })
+    } else if (opts.advertise === 'local') {
+      advertisedAddress = '127.0.0.1'
+      advertiser = new RegistryAdvertiser(opts.registryPath, instance.name, bound.port)
+    }
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw err
+  }
+  identity.ipAddress = advertisedAddress
+  identity.bindAddress = [bound.address === '0.0.0.0' ? '' : bound.address, bound.port]
+  identity.port = bound.port
+
+  running = new RunningDataServer({
+    server, opts, port: bound.port, address: bound.address, instanceName: instance.name,
+    inFlight, advertiser, advertisedAddress, root: fs.root
+  })
+  debug('server: listening on %s (root %s, cluster %s, advertise %s)', running.url, fs.root, opts.cluster, opts.advertise)
+  return running
+}

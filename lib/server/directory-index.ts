@@ -1,0 +1,282 @@
+/**
+ * Directory listings (PROTOCOL.md §3.5): `{"name": [flags, size], "dir/": [flags, count]}`,
+ * kept in memory per directory so that listing a 100,000-file series is a cache hit and
+ * PUTs into it stay cheap.
+ *
+ *   LruMap<dir key, Listing>          bounded by directories and by total entries
+ *     Listing
+ *       entries: Map<key, [flags, size]>   built from disk, then kept current by this
+ *                                          server's own writes (after the final link only)
+ *       json:    Buffer | undefined        serialised once, dropped on change
+ *       mtimeNs, checkedAt, builtAt        re-validation of changes made behind our back
+ *
+ * Re-validation: within `ttl` of the last check the cached listing is served; after that the
+ * directory's mtime is compared with the one seen when it was built, and the listing is
+ * rebuilt if it changed (or after `maxAge` in any case, which also refreshes the flags and
+ * counts of sub-directories). Both grow with the cost of the last build, so a huge
+ * directory is re-read at most every few seconds, and reading it yields to the event loop
+ * every few milliseconds so that concurrent PUTs do not stall.
+ *
+ * Steady-state values as PYME computes them without its `countdir` helper: directory size =
+ * entry count, `.h5` files flagged SERIES; `countdirCompat` adds PYME's `+2` and 0x06.
+ * Server-owned names (`.pyme-*`: temp files, markers) are never listed.
+ */
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { LruMap } from './lru-map.js'
+import { RESERVED_PREFIX, type RootFs } from './root-fs.js'
+
+/** Listing flag bits (PROTOCOL.md §3.5, PYME's `clusterListing`). */
+export const ListingFlags = {
+  NORMAL: 0x00,
+  DIRECTORY: 0x01,
+  SERIES: 0x02,
+  SERIES_COMPLETE: 0x04
+} as const
+
+type Entry = [flags: number, size: number]
+
+export interface DirectoryIndexOptions {
+  readonly countdirCompat: boolean
+  /** Directories kept in memory. */
+  readonly maxDirectories: number
+  /** Entries kept in memory over all directories (the directory being listed always stays). */
+  readonly maxEntries: number
+  /** Shortest re-validation interval, ms. */
+  readonly minTtlMs: number
+  /** Rebuild at least this often (while listed), ms. */
+  readonly minMaxAgeMs: number
+}
+
+const BATCH_MS = 4
+
+class Listing {
+  readonly entries = new Map<string, Entry>()
+  mtimeNs = -1n
+  builtAt = 0
+  checkedAt = 0
+  ttl = 0
+  maxAge = 0
+  json: Buffer | undefined = undefined
+  /** Set while the listing is being read from disk; own updates wait in `pending`. */
+  ready: Promise<void> | undefined = undefined
+  pending: Array<(l: Listing) => void> | undefined = undefined
+
+  serialize (): Buffer {
+    if (this.json !== undefined) return this.json
+    const parts: string[] = []
+    for (const [key, e] of this.entries) parts.push(`${JSON.stringify(key)}:[${e[0]},${e[1]}]`)
+    this.json = Buffer.from(`{${parts.join(',')}}`)
+    return this.json
+  }
+}
+
+function keyOf (segments: readonly string[]): string {
+  return segments.join('/')
+}
+
+export class DirectoryIndex {
+  readonly #fs: RootFs
+  readonly #opts: DirectoryIndexOptions
+  readonly #cache: LruMap<string, Listing>
+  #total = 0
+
+  constructor (fs: RootFs, options: DirectoryIndexOptions) {
+    this.#fs = fs
+    this.#opts = options
+    this.#cache = new LruMap(options.maxDirectories, (_k, l) => { this.#total -= l.entries.size })
+  }
+
+  /** Entries held in memory (for tests and status). */
+  get cachedEntries (): number { return this.#total }
+
+  /** The flags of a regular file by its name. */
+  fileFlags (name: string): number {
+    if (!name.endsWith('.h5')) return ListingFlags.NORMAL
+    return this.#opts.countdirCompat ? ListingFlags.SERIES | ListingFlags.SERIES_COMPLETE : ListingFlags.SERIES
+  }
+
+  /** The serialised listing of the directory `segments` whose real path is `real`. */
+  async listing (segments: readonly string[], real: string): Promise<Buffer> {
+    const key = keyOf(segments)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cached = this.#cache.get(key)
+      if (cached?.ready !== undefined) {
+        await cached.ready
+        if (this.#cache.peek(key) === cached) return cached.serialize()
+        continue
+      }
+      if (cached !== undefined && await this.#fresh(cached, real)) return cached.serialize()
+      const fresh = this.#startBuild(key, real)
+      await fresh.ready
+      return fresh.serialize()
+    }
+    // Evicted three times while waiting: build one just for this request.
+    const once = new Listing()
+    await this.#build(once, real)
+    return once.serialize()
+  }
+
+  async #fresh (l: Listing, real: string): Promise<boolean> {
+    const now = performance.now()
+    if (now - l.checkedAt < l.ttl) return true
+    let mtime: bigint
+    try {
+      mtime = (await stat(real, { bigint: true })).mtimeNs
+    } catch {
+      return false
+    }
+    if (mtime === l.mtimeNs && now - l.builtAt < l.maxAge) {
+      l.checkedAt = now
+      return true
+    }
+    return false
+  }
+
+  #startBuild (key: string, real: string): Listing {
+    const old = this.#cache.peek(key)
+    if (old !== undefined) {
+      this.#cache.delete(key)
+      this.#total -= old.entries.size
+    }
+    const l = new Listing()
+    l.pending = []
+    this.#cache.set(key, l)
+    l.ready = this.#build(l, real).then(() => {
+      const ops = l.pending ?? []
+      l.pending = undefined
+      for (const op of ops) op(l)
+      l.json = undefined
+      l.ready = undefined
+      if (this.#cache.peek(key) === l) {
+        this.#total += l.entries.size
+        this.#trim()
+      }
+    }, (err: unknown) => {
+      l.ready = undefined
+      l.pending = undefined
+      if (this.#cache.peek(key) === l) this.#cache.delete(key)
+      throw err
+    })
+    return l
+  }
+
+  // Evicts least recently used listings while over the entry budget (a request that holds
+  // an evicted listing still answers from it).
+  #trim (): void {
+    while (this.#total > this.#opts.maxEntries && this.#cache.size > 1) this.#cache.evictOldest()
+  }
+
+  // Applies an own update to a cached listing now, or after the build in progress.
+  #update (segments: readonly string[], op: (l: Listing) => void): void {
+    const l = this.#cache.peek(keyOf(segments))
+    if (l === undefined) return
+    if (l.pending !== undefined) {
+      l.pending.push(op)
+      return
+    }
+    const before = l.entries.size
+    op(l)
+    l.json = undefined
+    this.#total += l.entries.size - before
+  }
+
+  async #build (l: Listing, real: string): Promise<void> {
+    const started = performance.now()
+    // mtime first: a change while reading then shows as a mismatch at the next check.
+    l.mtimeNs = (await stat(real, { bigint: true })).mtimeNs
+    const dirents = await readdir(real, { withFileTypes: true })
+    const rows: Array<[string, Entry]> = []
+    let sliceStart = performance.now()
+    for (let i = 0; i < dirents.length; i++) {
+      const row = this.#describe(real, dirents[i] as Dirent)
+      if (row !== undefined) rows.push(row)
+      if ((i & 255) === 255 && performance.now() - sliceStart > BATCH_MS) {
+        await yieldToLoop()
+        sliceStart = performance.now()
+      }
+    }
+    // PYME sorts case-insensitively when it reads a directory; order is not a contract.
+    rows.sort((a, b) => {
+      const x = a[0].toLowerCase()
+      const y = b[0].toLowerCase()
+      return x < y ? -1 : x > y ? 1 : 0
+    })
+    for (const [k, e] of rows) l.entries.set(k, e)
+    const now = performance.now()
+    const cost = now - started
+    l.builtAt = now
+    l.checkedAt = now
+    l.ttl = Math.max(this.#opts.minTtlMs, cost * 20)
+    l.maxAge = Math.max(this.#opts.minMaxAgeMs, cost * 50)
+  }
+
+  #describe (dir: string, d: Dirent): [string, Entry] | undefined {
+    const name = d.name
+    if (name.startsWith(RESERVED_PREFIX)) return undefined
+    const path = join(dir, name)
+    try {
+      if (d.isFile()) return [name, [this.fileFlags(name), statSync(path).size]]
+      if (d.isDirectory()) return [`${name}/`, this.#directoryEntry(path)]
+      if (d.isSymbolicLink()) {
+        // Listed only when the target stays inside the root (as GET would serve it).
+        const real = realpathSync(path)
+        if (!this.#fs.contains(real)) return undefined
+        const st = statSync(real)
+        if (st.isFile()) return [name, [this.fileFlags(name), st.size]]
+        if (st.isDirectory()) return [`${name}/`, this.#directoryEntry(real)]
+      }
+    } catch {
+      // Vanished or unreadable while listing (or a broken link): leave it out.
+    }
+    // FIFOs, sockets, devices: not files a client can GET.
+    return undefined
+  }
+
+  #directoryEntry (path: string): Entry {
+    let flags: number = ListingFlags.DIRECTORY
+    let count = 0
+    for (const n of readdirSync(path)) {
+      if (n.startsWith(RESERVED_PREFIX)) continue
+      count++
+      if (n === 'metadata.json') flags |= ListingFlags.SERIES
+      else if (n === 'events.json') flags |= ListingFlags.SERIES_COMPLETE
+    }
+    return [flags, this.#opts.countdirCompat ? count + 2 : count]
+  }
+
+  /**
+   * A file was committed (linked into place) or an aggregate file grew. `created` is true
+   * when the name is new to its directory.
+   */
+  fileWritten (dir: readonly string[], name: string, size: number, created: boolean): void {
+    const flags = this.fileFlags(name)
+    this.#update(dir, (l) => { l.entries.set(name, [flags, size]) })
+    if (created) this.#childAdded(dir, name)
+  }
+
+  /** A directory was created by a PUT. */
+  directoryCreated (parent: readonly string[], name: string): void {
+    const initial = this.#opts.countdirCompat ? 2 : 0
+    this.#update(parent, (l) => {
+      if (!l.entries.has(`${name}/`)) l.entries.set(`${name}/`, [ListingFlags.DIRECTORY, initial])
+    })
+    this.#childAdded(parent, `${name}/`)
+  }
+
+  // The entry of `dir` in its parent's listing gains one child (and maybe series flags).
+  #childAdded (dir: readonly string[], child: string): void {
+    if (dir.length === 0) return
+    const parent = dir.slice(0, -1)
+    const base = `${dir[dir.length - 1] as string}/`
+    this.#update(parent, (l) => {
+      const e = l.entries.get(base)
+      if (e === undefined) return
+      e[1]++
+      if (child === 'metadata.json') e[0] |= ListingFlags.SERIES
+      else if (child === 'events.json') e[0] |= ListingFlags.SERIES_COMPLETE
+    })
+  }
+}

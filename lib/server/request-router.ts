@@ -1,0 +1,160 @@
+/**
+ * Routing of one request (PROTOCOL.md §3.2), after PYME's order:
+ *
+ *   GET/HEAD  __status (exact) → status JSON | __glob → glob JSON |
+ *             directory: no trailing `/` → 301, else JSON listing | file → bytes | 404
+ *   PUT       [test delay] → [-t: discard] → [read-only: 403] → __aggregate_txt → append |
+ *             other __aggregate*, __pyramid* → 501 | ?MirrorSource → 403 | write-once PUT
+ *   other     501
+ *
+ * Every outcome is a complete response with Content-Length. Bodies of refused PUTs are read
+ * first (as PYME does), so a pipelined connection stays in step; the only exceptions are
+ * bodies too large to drain, answered with `Connection: close`.
+ */
+import { open } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { AggregateAppender } from './aggregate-appender.js'
+import { bodyIsGzip, receiveBody, type BodyLimits } from './body-receiver.js'
+import type { DirectoryIndex } from './directory-index.js'
+import { sendFile } from './file-responder.js'
+import { globSearch } from './glob-search.js'
+import { HttpFailure, failureForFsError } from './http-failure.js'
+import { encodeSegment, routingPath, translateRequestPath } from './request-path.js'
+import { JSON_TYPE, sendBody, sendEmpty } from './responses.js'
+import type { RootFs } from './root-fs.js'
+import type { StatusReport } from './status-report.js'
+import { putWriteOnce, refuseAfterBody, type PutContext } from './write-once-put.js'
+
+const GLOB_LIMIT = 100_000
+
+export interface RouterOptions {
+  readonly readOnly: boolean
+  readonly testMode: boolean
+  readonly testDelayMs: number
+  readonly maxBodyBytes: number
+}
+
+export class RequestRouter {
+  readonly #fs: RootFs
+  readonly #index: DirectoryIndex
+  readonly #status: StatusReport
+  readonly #appender: AggregateAppender
+  readonly #opts: RouterOptions
+  readonly #put: PutContext
+
+  constructor (fs: RootFs, index: DirectoryIndex, status: StatusReport, appender: AggregateAppender, put: PutContext, options: RouterOptions) {
+    this.#fs = fs
+    this.#index = index
+    this.#status = status
+    this.#appender = appender
+    this.#put = put
+    this.#opts = options
+  }
+
+  /** Answers one request; HttpFailure is thrown for the caller to send. */
+  async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    switch (req.method) {
+      case 'GET':
+      case 'HEAD':
+        if (this.#opts.testDelayMs > 0) await sleep(this.#opts.testDelayMs)
+        return this.#get(req, res, req.method === 'HEAD')
+      case 'PUT':
+        if (this.#opts.testDelayMs > 0) await sleep(this.#opts.testDelayMs)
+        await this.#putRequest(req)
+        sendEmpty(res, 200)
+        return
+      default:
+        // A body we do not want could be of any size: do not read it, close after answering.
+        throw new HttpFailure(501, 'Unsupported method', hasBody(req))
+    }
+  }
+
+  async #get (req: IncomingMessage, res: ServerResponse, head: boolean): Promise<void> {
+    const url = req.url ?? '/'
+    const route = routingPath(url)
+    if (route === '__status') {
+      sendBody(res, 200, { 'Content-Type': JSON_TYPE }, await this.#status.body(), head)
+      return
+    }
+    if (route.startsWith('__glob')) {
+      const q = route.indexOf('?')
+      const pattern = q < 0 ? null : new URLSearchParams(route.slice(q + 1)).get('pattern')
+      if (pattern === null) throw new HttpFailure(400, 'Missing pattern')
+      const matches = await globSearch(this.#fs, pattern, GLOB_LIMIT)
+      sendBody(res, 200, { 'Content-Type': JSON_TYPE }, Buffer.from(JSON.stringify(matches)), head)
+      return
+    }
+    const path = translateRequestPath(url)
+    const real = await this.#fs.resolveExisting(path.segments)
+    let fh
+    try {
+      fh = await open(real, 'r')
+    } catch (err) {
+      throw failureForFsError(err)
+    }
+    let st
+    try {
+      st = await fh.stat()
+    } catch (err) {
+      await fh.close()
+      throw failureForFsError(err)
+    }
+    if (st.isDirectory()) {
+      await fh.close()
+      if (!path.trailingSlash) {
+        const location = '/' + path.segments.map(encodeSegment).join('/') + (path.segments.length > 0 ? '/' : '') +
+          (path.query === '' ? '' : `?${path.query}`)
+        sendEmpty(res, 301, { Location: location })
+        return
+      }
+      sendBody(res, 200, { 'Content-Type': JSON_TYPE }, await this.#index.listing(path.segments, real), head)
+      return
+    }
+    if (!st.isFile()) {
+      await fh.close()
+      throw new HttpFailure(403, 'Not a regular file')
+    }
+    await sendFile(res, fh, real, st.size, st.mtime, head)
+  }
+
+  async #putRequest (req: IncomingMessage): Promise<void> {
+    // Length checks before any body byte is read: nothing to drain (411), or too much (413).
+    const cl = req.headers['content-length']
+    if (cl === undefined && req.headers['transfer-encoding'] === undefined) throw new HttpFailure(411, 'Length Required')
+    if (cl !== undefined && Number(cl) > this.#opts.maxBodyBytes) throw new HttpFailure(413, 'Payload Too Large', true)
+    let limits: BodyLimits = { maxBytes: this.#opts.maxBodyBytes, gzip: false }
+    try {
+      limits = { maxBytes: this.#opts.maxBodyBytes, gzip: bodyIsGzip(req) }
+    } catch (err) {
+      return refuseAfterBody(req, limits, err as HttpFailure)
+    }
+    if (this.#opts.testMode) {
+      const outcome = await receiveBody(req, undefined, limits)
+      if (!outcome.ok) throw outcome.failure
+      return
+    }
+    if (this.#opts.readOnly) return refuseAfterBody(req, limits, new HttpFailure(403, 'Read-only server'))
+    const url = req.url ?? '/'
+    const route = routingPath(url)
+    if (route.startsWith('__aggregate_txt')) {
+      const path = translateRequestPath(route.slice('__aggregate_txt'.length))
+      return this.#appender.append(req, path.segments, limits)
+    }
+    if (route.startsWith('__aggregate')) {
+      // __aggregate_h5r unpickles bodies in PYME (remote code execution): never here.
+      return refuseAfterBody(req, limits, new HttpFailure(501, 'Aggregation endpoint not supported'))
+    }
+    if (route.startsWith('__pyramid')) return refuseAfterBody(req, limits, new HttpFailure(501, 'Pyramid endpoints not supported'))
+    const path = translateRequestPath(url)
+    if (/(?:^|&)MirrorSource=/.test(path.query)) {
+      return refuseAfterBody(req, limits, new HttpFailure(403, 'MirrorSource is not supported'))
+    }
+    return putWriteOnce(this.#put, req, path.segments, path.trailingSlash, limits)
+  }
+}
+
+function hasBody (req: IncomingMessage): boolean {
+  const cl = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')
+}

@@ -1,0 +1,107 @@
+/**
+ * PUT of an ordinary file: write-once and atomic (PROTOCOL.md §3.6 MUST).
+ *
+ *   ensure parents (mkdir -p inside the root) → exists? 405 (body drained)
+ *   → body into a hidden temp file (O_EXCL, fsync optional, chmod 0440)
+ *   → link(temp, name): EEXIST → 405, temp removed → unlink(temp) → listing updated → 200
+ *
+ * `link()` never replaces an existing name, so among concurrent PUTs of one name exactly one
+ * gets 200; the file appears complete or not at all, and a body cut short is never stored.
+ * A trailing `/` makes a directory (existing → 405).
+ */
+import { link, lstat, mkdir, unlink } from 'node:fs/promises'
+import type { IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import { receiveBody, type BodyLimits } from './body-receiver.js'
+import type { DirectoryIndex } from './directory-index.js'
+import { HttpFailure, failureForFsError } from './http-failure.js'
+import { RESERVED_PREFIX, type RootFs } from './root-fs.js'
+import { receiveToTempFile, removeTemp } from './temp-upload.js'
+
+/** Mode of committed files: read-only, PYME's write-once marker. */
+export const WRITE_ONCE_MODE = 0o440
+
+export interface PutContext {
+  readonly fs: RootFs
+  readonly index: DirectoryIndex
+  readonly fsync: boolean
+}
+
+/** Reads and drops the body, then throws `failure` (the connection stays in step). */
+export async function refuseAfterBody (req: IncomingMessage, limits: BodyLimits, failure: HttpFailure): Promise<never> {
+  const outcome = await receiveBody(req, undefined, { maxBytes: limits.maxBytes, gzip: false })
+  if (!outcome.ok && outcome.failure.closeConnection) throw outcome.failure
+  throw failure
+}
+
+async function exists (path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return false
+    if (code === 'ENOTDIR') throw new HttpFailure(409, 'Parent is not a directory')
+    throw failureForFsError(err)
+  }
+}
+
+/** The directory a PUT writes into, created if missing; refusals come after the body was read. */
+export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segments: readonly string[], limits: BodyLimits): Promise<{ dir: string, dirSegments: string[], name: string }> {
+  const name = segments[segments.length - 1]
+  if (name === undefined) return refuseAfterBody(req, limits, new HttpFailure(405, 'File already exists'))
+  if (name.startsWith(RESERVED_PREFIX)) return refuseAfterBody(req, limits, new HttpFailure(400, 'Reserved name'))
+  const dirSegments = segments.slice(0, -1)
+  try {
+    const dir = await ctx.fs.ensureDirectory(dirSegments, (parent, created) => ctx.index.directoryCreated(parent, created))
+    return { dir, dirSegments, name }
+  } catch (err) {
+    return refuseAfterBody(req, limits, err instanceof HttpFailure ? err : failureForFsError(err))
+  }
+}
+
+/** Handles a write-once PUT of `segments`; resolves when the file is committed. */
+export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segments: readonly string[], isDirectory: boolean, limits: BodyLimits): Promise<void> {
+  const { fs, index } = ctx
+  const { dir, dirSegments, name } = await prepareTarget(ctx, req, segments, limits)
+  const target = join(dir, name)
+  let present: boolean
+  try {
+    present = await exists(target)
+  } catch (err) {
+    return refuseAfterBody(req, limits, err as HttpFailure)
+  }
+  if (present) return refuseAfterBody(req, limits, new HttpFailure(405, 'File already exists'))
+
+  if (isDirectory) {
+    const outcome = await receiveBody(req, undefined, { maxBytes: limits.maxBytes, gzip: false })
+    if (!outcome.ok) throw outcome.failure
+    try {
+      await mkdir(target)
+    } catch (err) {
+      throw failureForFsError(err)
+    }
+    index.directoryCreated(dirSegments, name)
+    return
+  }
+
+  let upload
+  try {
+    upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE })
+  } catch (err) {
+    // The directory vanished behind our back since we last saw it: forget and report.
+    if (err instanceof HttpFailure && err.status === 404) {
+      fs.forgetDirectories()
+      throw new HttpFailure(409, 'Parent directory vanished')
+    }
+    throw err
+  }
+  try {
+    await link(upload.path, target)
+  } catch (err) {
+    await removeTemp(upload.path)
+    throw failureForFsError(err)
+  }
+  await unlink(upload.path).catch(() => {})
+  index.fileWritten(dirSegments, name, upload.bytes, true)
+}
