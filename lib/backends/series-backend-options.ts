@@ -1,0 +1,164 @@
+/**
+ * Options of every `SeriesBackend` (Memory, Folder, Cluster), validated once in the
+ * constructor with `InvalidArgumentError` naming the option.
+ */
+import { InvalidArgumentError } from '../errors.js'
+import type { PzfCompression, PzfDtype } from '../pzf/format.js'
+import type { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
+import type { MetaDataHandler, MetadataInput } from '../series/metadata-handler.js'
+import { MAX_SEQUENCE_ID, newSequenceId } from './sequence-id.js'
+
+/** Sqrt quantisation of uint16 frames (PZF.md §6), checked as PYME does (PROTOCOL.md §7.2). */
+export interface BackendQuantization {
+  /** Camera offset in ADU, `>= 0`. */
+  readonly offset: number
+  /** Step in units of sqrt(ADU), `0.001 <= scale <= 100`. */
+  readonly scale: number
+}
+
+/** Options shared by every backend. */
+export interface SeriesBackendOptions {
+  /** Frame size `[width, height]`: x extent (fastest-varying in the buffer), y extent. */
+  readonly shape: readonly [width: number, height: number]
+  /** Pixel type; frames must be the matching typed array. @default 'uint16' */
+  readonly dtype?: PzfDtype
+  /** PZF compression. @default 'huffman' (PYME's acquisition default) */
+  readonly compression?: Exclude<PzfCompression, 'huffman-chunks'>
+  /** Sqrt quantisation (uint16 + huffman only), or none. @default null */
+  readonly quantization?: BackendQuantization | null
+  /**
+   * PYME's series shape `[X, Y, Z, T, C]` (-1 = unknown), giving `SizeZ`, `SizeT`, `SizeC`.
+   * When Z, T and C are all known, frame indices must be below `Z * T * C`.
+   * @default [width, height, 1, -1, 1] (a time series of unknown length, as PYMEAcquire)
+   */
+  readonly seriesShape?: readonly [x: number, y: number, z: number, t: number, c: number]
+  /** Metadata `DimOrder`. @default 'XYCZT' */
+  readonly dimOrder?: string
+  /**
+   * Initial metadata. A `MetaDataHandler` is used as the backend's `mdh` itself (shared, as
+   * PYME shares it); a plain object is copied into a new one.
+   * @default a new MetaDataHandler
+   */
+  readonly metadata?: MetaDataHandler | { readonly [key: string]: MetadataInput }
+  /** Series id (`imageID`, PZF `SequenceID`), 1..2^53-1. @default random (`newSequenceId()`) */
+  readonly sequenceId?: number
+  /**
+   * Where frames are encoded: `true` = a private `PzfEncoderPool` (worker threads, started
+   * on the first frame, closed by `close()`), a pool instance = shared (never closed by the
+   * backend), `false` = on the calling thread inside `storeFrame`.
+   * @default true (MemoryBackend: false)
+   */
+  readonly pool?: boolean | PzfEncoderPool
+  /**
+   * `true`: the caller gives up each frame's buffer (it is transferred to a worker, no copy;
+   * do not touch it again). `false`: the backend copies the frame once, so the caller may
+   * reuse its buffer as soon as `storeFrame` returns.
+   * @default false
+   */
+  readonly transfer?: boolean
+  /** Frames in flight (encoding or being written) before `storeFrame` returns false. @default 64 */
+  readonly maxPendingFrames?: number
+  /** Pixel bytes in flight before `storeFrame` returns false. @default 268435456 (256 MiB) */
+  readonly maxPendingBytes?: number
+}
+
+/** Validated options. */
+export interface ResolvedBackendOptions {
+  readonly width: number
+  readonly height: number
+  readonly pixels: number
+  readonly dtype: PzfDtype
+  readonly compression: 'raw' | 'huffman'
+  readonly quantization: BackendQuantization | null
+  readonly seriesShape: readonly [number, number, number, number, number]
+  /** `Z * T * C` when all are known, else `Infinity`. */
+  readonly declaredFrames: number
+  readonly dimOrder: string
+  readonly sequenceId: number
+  readonly pool: boolean | PzfEncoderPool
+  readonly transfer: boolean
+  readonly maxPendingFrames: number
+  readonly maxPendingBytes: number
+}
+
+const DTYPES: readonly PzfDtype[] = ['uint8', 'uint16', 'float32']
+
+function positiveInt (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) {
+    throw new InvalidArgumentError(`invalid ${name}: expected an integer 1..${max}`)
+  }
+  return v
+}
+
+function resolveQuantization (q: unknown, dtype: PzfDtype, compression: string): BackendQuantization | null {
+  if (q === undefined || q === null) return null
+  if (typeof q !== 'object') throw new InvalidArgumentError('invalid quantization: expected { offset, scale } or null')
+  const { offset, scale } = q as Record<string, unknown>
+  if (typeof offset !== 'number' || !Number.isFinite(offset) || offset < 0 || offset > 65535) {
+    throw new InvalidArgumentError('invalid quantization.offset: expected a number 0..65535 (PYME requires offset >= 0)')
+  }
+  if (typeof scale !== 'number' || !(scale >= 0.001 && scale <= 100)) {
+    throw new InvalidArgumentError('invalid quantization.scale: expected a number 0.001..100 (PYME\'s limits)')
+  }
+  if (dtype !== 'uint16') throw new InvalidArgumentError(`invalid quantization: only uint16 frames can be quantised (dtype is ${dtype})`)
+  if (compression !== 'huffman') throw new InvalidArgumentError('invalid quantization: needs compression \'huffman\' (PYME writes unreadable raw + sqrt files)')
+  return { offset, scale }
+}
+
+function resolveSeriesShape (v: unknown, width: number, height: number): [number, number, number, number, number] {
+  if (v === undefined) return [width, height, 1, -1, 1]
+  if (!Array.isArray(v) || v.length !== 5 || !v.every((d) => d === -1 || (Number.isSafeInteger(d) && d >= 1))) {
+    throw new InvalidArgumentError('invalid seriesShape: expected [X, Y, Z, T, C], each a positive integer or -1')
+  }
+  const [x, y, z, t, c] = v as [number, number, number, number, number]
+  if ((x !== -1 && x !== width) || (y !== -1 && y !== height)) {
+    throw new InvalidArgumentError(`invalid seriesShape: X and Y must be -1 or equal shape [${width}, ${height}]`)
+  }
+  return [x, y, z, t, c]
+}
+
+function resolvePool (v: unknown): boolean | PzfEncoderPool {
+  if (v === undefined) return true
+  if (typeof v === 'boolean') return v
+  if (typeof v === 'object' && v !== null && typeof (v as PzfEncoderPool).encode === 'function') return v as PzfEncoderPool
+  throw new InvalidArgumentError('invalid pool: expected a boolean or a PzfEncoderPool')
+}
+
+/** Validates `options`; throws `InvalidArgumentError` naming the first bad option. */
+export function resolveBackendOptions (options: SeriesBackendOptions): ResolvedBackendOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('invalid options: expected an object with a shape')
+  const shape = options.shape as unknown
+  if (!Array.isArray(shape) || shape.length !== 2) throw new InvalidArgumentError('invalid shape: expected [width, height]')
+  const width = positiveInt(shape[0], 'shape (width)', 0xffffffff)
+  const height = positiveInt(shape[1], 'shape (height)', 0xffffffff)
+  if (width * height > 2 ** 28) throw new InvalidArgumentError('invalid shape: more than 2^28 pixels per frame')
+  const dtype = options.dtype ?? 'uint16'
+  if (!DTYPES.includes(dtype)) throw new InvalidArgumentError(`invalid dtype: expected one of ${DTYPES.join(', ')}`)
+  const compression = options.compression ?? 'huffman'
+  if (compression !== 'raw' && compression !== 'huffman') throw new InvalidArgumentError('invalid compression: expected \'huffman\' or \'raw\'')
+  const quantization = resolveQuantization(options.quantization, dtype, compression)
+  const seriesShape = resolveSeriesShape(options.seriesShape, width, height)
+  const [, , z, t, c] = seriesShape
+  const declaredFrames = z > 0 && t > 0 && c > 0 ? z * t * c : Infinity
+  const dimOrder = options.dimOrder ?? 'XYCZT'
+  if (typeof dimOrder !== 'string' || dimOrder === '') throw new InvalidArgumentError('invalid dimOrder: expected a non-empty string such as \'XYCZT\'')
+  const sequenceId = options.sequenceId === undefined ? newSequenceId() : positiveInt(options.sequenceId, 'sequenceId', MAX_SEQUENCE_ID)
+  const transfer = options.transfer ?? false
+  if (typeof transfer !== 'boolean') throw new InvalidArgumentError('invalid transfer: expected a boolean')
+  return {
+    width,
+    height,
+    pixels: width * height,
+    dtype,
+    compression,
+    quantization,
+    seriesShape,
+    declaredFrames,
+    dimOrder,
+    sequenceId,
+    pool: resolvePool(options.pool),
+    transfer,
+    maxPendingFrames: options.maxPendingFrames === undefined ? 64 : positiveInt(options.maxPendingFrames, 'maxPendingFrames'),
+    maxPendingBytes: options.maxPendingBytes === undefined ? 2 ** 28 : positiveInt(options.maxPendingBytes, 'maxPendingBytes')
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * `SeriesBackend`: the series logic every backend shares (see `backend.ts` for the contract),
+ * on top of a `SeriesStore` that only writes named files.
+ *
+ * Per frame, `storeFrame` validates (index, duplicate, type, size), marks the index, and
+ * starts `encode → store.write` in the background:
+ *
+ * ```
+ *   storeFrame(n) ─► encode (worker pool, or inline) ─► store.write('frame%05d.pzf') ─► settle
+ *        │                                                                              │
+ *        └─ returns pending < window ◄──────── 'drain' when pending falls below ◄───────┘
+ * ```
+ *
+ * The window (`maxPendingFrames`, `maxPendingBytes`) bounds memory: frames in flight hold a
+ * copy of their pixels (or the caller's transferred buffer) until written. `finalize()`
+ * waits for the window to empty, so events.json (the completion marker) is written only
+ * after every frame has settled.
+ */
+import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import {
+  ClosedError, DestroyedError, DuplicateFrameError, EncodeError, InvalidArgumentError, InvalidFrameError,
+  PymeError, StoreFailedError
+} from '../errors.js'
+import { encodePzf, type PzfEncodeOptions } from '../pzf/encode-pzf.js'
+import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
+import { dtypeOf } from '../pzf/format.js'
+import { EventLog } from '../series/event-log.js'
+import { MetaDataHandler } from '../series/metadata-handler.js'
+import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE } from '../series/series-layout.js'
+import type { Backend, BackendReport, BackendState, BackendStats, FailedFile, FramePixels } from './backend.js'
+import { FrameIndexSet } from './frame-index-set.js'
+import { resolveBackendOptions, type ResolvedBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
+import type { SeriesStore } from './series-store.js'
+
+const MAX_MISSING_LISTED = 1000
+const textEncoder = new TextEncoder()
+
+let packageVersion: string | undefined
+function version (): string {
+  packageVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  return packageVersion
+}
+
+interface Waiter {
+  readonly promise: Promise<void>
+  readonly resolve: () => void
+  readonly reject: (err: Error) => void
+}
+
+function waiter (): Waiter {
+  let resolve!: () => void
+  let reject!: (err: Error) => void
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  promise.catch(() => {}) // rejected only by destroy(); callers that await it still see the error
+  return { promise, resolve, reject }
+}
+
+function asError (err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/** A backend over any `SeriesStore`; `MemoryBackend` and `FolderBackend` are this with their store. */
+export class SeriesBackend extends EventEmitter implements Backend {
+  readonly mdh: MetaDataHandler
+  readonly sequenceId: number
+  readonly #store: SeriesStore
+  readonly #opts: ResolvedBackendOptions
+  readonly #encodeBase: PzfEncodeOptions
+  readonly #events = new EventLog()
+  readonly #accepted = new FrameIndexSet()
+  readonly #failed: FailedFile[] = []
+  #state: BackendState = 'new'
+  #pool: PzfEncoderPool | null = null
+  #initPromise: Promise<void> | null = null
+  #finalizePromise: Promise<BackendReport> | null = null
+  #closePromise: Promise<BackendReport> | null = null
+  #ready: Waiter | null = null
+  #idle: Waiter | null = null
+  #pendingFrames = 0
+  #pendingBytes = 0
+  #needDrain = false
+  #framesStored = 0
+  #framesFailed = 0
+  #files = 0
+  #bytes = 0
+  #complete = false
+  #startedAt = 0
+  #durationMs = 0
+
+  constructor (store: SeriesStore, options: SeriesBackendOptions) {
+    super()
+    const opts = resolveBackendOptions(options)
+    this.#store = store
+    this.#opts = opts
+    this.sequenceId = opts.sequenceId
+    this.mdh = options.metadata instanceof MetaDataHandler ? options.metadata : new MetaDataHandler(options.metadata)
+    if (opts.pool !== true && opts.pool !== false) this.#pool = opts.pool
+    this.#encodeBase = {
+      shape: [opts.width, opts.height],
+      dimOrder: 'F',
+      compression: opts.compression,
+      quantization: opts.quantization,
+      sequenceId: opts.sequenceId
+    }
+    const [, , z, t, c] = opts.seriesShape
+    this.mdh.setInt('imageID', opts.sequenceId)
+    this.mdh.set('DimOrder', opts.dimOrder)
+    this.mdh.setInt('SizeC', c).setInt('SizeT', t).setInt('SizeZ', z)
+    this.mdh.set('pyme-cluster.DataType', opts.dtype)
+    this.mdh.set('pyme-cluster.FrameShape', [opts.width, opts.height])
+    this.mdh.set('pyme-cluster.Compression', opts.compression)
+    if (opts.quantization !== null) {
+      this.mdh.setFloat('pyme-cluster.QuantizationOffset', opts.quantization.offset)
+      this.mdh.setFloat('pyme-cluster.QuantizationScale', opts.quantization.scale)
+    }
+  }
+
+  get #saturated (): boolean {
+    return this.#pendingFrames >= this.#opts.maxPendingFrames || this.#pendingBytes >= this.#opts.maxPendingBytes
+  }
+
+  #assertUsable (): void {
+    if (this.#state === 'destroyed') throw new DestroyedError('backend was destroyed')
+    if (this.#state === 'finalizing' || this.#state === 'finalized' || this.#state === 'closed') {
+      throw new ClosedError('backend is finalized; the series takes no more frames or events')
+    }
+  }
+
+  /** Writes metadata.json (creating the series); frames are accepted once this resolves. */
+  initialize (): Promise<void> {
+    try {
+      this.#assertUsable()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#initPromise ??= this.#initialize()
+    return this.#initPromise
+  }
+
+  async #initialize (): Promise<void> {
+    this.#state = 'initializing'
+    this.#startedAt = performance.now()
+    if (!this.mdh.has('StartTime')) this.mdh.setFloat('StartTime', Date.now() / 1000)
+    this.mdh.set('pyme-cluster.Version', version())
+    try {
+      await this.#store.create()
+      await this.#writeFile(METADATA_FILE, textEncoder.encode(this.mdh.stringify()))
+    } catch (err) {
+      if (this.#state === 'initializing') {
+        this.#state = 'new'
+        this.#initPromise = null // a caller may fix the cause and try again
+      }
+      throw err
+    }
+    if (this.#state === 'initializing') this.#state = 'open'
+  }
+
+  async #writeFile (name: string, data: Uint8Array): Promise<void> {
+    await this.#store.write(name, data)
+    this.#files++
+    this.#bytes += data.byteLength
+    this.emit('stored', name, data.byteLength)
+  }
+
+  storeFrame (n: number, frame: FramePixels): boolean {
+    this.#assertUsable()
+    if (this.#state !== 'open') throw new InvalidArgumentError('storeFrame() called before initialize() resolved')
+    const opts = this.#opts
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_FRAME_INDEX) {
+      throw new InvalidFrameError(`invalid frame index ${String(n)}: expected an integer 0..${MAX_FRAME_INDEX}`)
+    }
+    if (n >= opts.declaredFrames) {
+      throw new InvalidFrameError(`frame index ${n} is out of range: the series declares ${opts.declaredFrames} frames (seriesShape Z*T*C)`)
+    }
+    const dtype = dtypeOf(frame)
+    if (dtype !== opts.dtype) {
+      const got = typeof frame === 'object' && frame !== null ? (frame as object).constructor.name : typeof frame
+      throw new InvalidFrameError(`frame ${n}: expected a ${opts.dtype} typed array, got ${got}`)
+    }
+    if (frame.length !== opts.pixels) {
+      throw new InvalidFrameError(`frame ${n}: expected ${opts.pixels} pixels (${opts.width} x ${opts.height}), got ${frame.length}`)
+    }
+    if (!this.#accepted.add(n)) throw new DuplicateFrameError(`frame ${n} was already given to this series`)
+    const rawBytes = frame.byteLength
+    this.#pendingFrames++
+    this.#pendingBytes += rawBytes
+    const name = frameFileName(n)
+    const encodeOptions: PzfEncodeOptions = { ...this.#encodeBase, frameNum: n }
+    this.#encode(frame, encodeOptions)
+      .then((bytes) => this.#store.write(name, bytes).then(() => bytes.byteLength))
+      .then((size) => this.#settle(name, rawBytes, size, null), (err: unknown) => this.#settle(name, rawBytes, 0, asError(err)))
+    if (this.#saturated) this.#needDrain = true
+    return !this.#needDrain
+  }
+
+  #encode (frame: FramePixels, options: PzfEncodeOptions): Promise<Uint8Array> {
+    const pool = this.#opts.pool === false ? null : (this.#pool ??= new PzfEncoderPool())
+    if (pool === null) {
+      try {
+        return Promise.resolve(encodePzf(frame, options))
+      /* c8 ignore next 3 -- frame and options are validated first; kept so a codec refusal fails this frame, not the caller */
+      } catch (err) {
+        return Promise.reject(new EncodeError(`frame ${options.frameNum ?? 0} could not be encoded`, { cause: err }))
+      }
+    }
+    // Hand the worker a buffer it may own: the caller's when it is given up and is a whole,
+    // transferable ArrayBuffer; otherwise one copy (a view into a larger or shared buffer
+    // would otherwise be cloned whole, or detached with its neighbours).
+    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.buffer instanceof ArrayBuffer
+    const data = this.#opts.transfer && whole ? frame : frame.slice()
+    return pool.encode(data, options, { transfer: true })
+  }
+
+  #settle (name: string, rawBytes: number, size: number, err: Error | null): void {
+    this.#pendingFrames--
+    this.#pendingBytes -= rawBytes
+    if (this.#state === 'destroyed') return
+    if (err === null) {
+      this.#framesStored++
+      this.#files++
+      this.#bytes += size
+      this.emit('stored', name, size)
+    } else {
+      const error = err instanceof PymeError ? err : new StoreFailedError(`${name} could not be stored: ${err.message}`, [name], undefined, { cause: err })
+      this.#framesFailed++
+      this.#failed.push({ name, error })
+      this.emit('failed', name, error)
+    }
+    if (this.#needDrain && !this.#saturated) {
+      this.#needDrain = false
+      const ready = this.#ready
+      this.#ready = null
+      ready?.resolve()
+      this.emit('drain')
+    }
+    if (this.#pendingFrames === 0 && this.#idle !== null) {
+      this.#idle.resolve()
+      this.#idle = null
+    }
+  }
+
+  ready (): Promise<void> {
+    if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('backend was destroyed'))
+    if (!this.#needDrain) return Promise.resolve()
+    this.#ready ??= waiter()
+    return this.#ready.promise
+  }
+
+  logEvent (name: string, description = '', time?: number): void {
+    this.#assertUsable()
+    // PYMEAcquire's rule: a StartAq event without a description records the frame count.
+    const descr = name === 'StartAq' && description === '' ? String(this.#accepted.count) : description
+    this.#events.log(name, descr, time)
+  }
+
+  /** Events logged so far. */
+  get events (): EventLog { return this.#events }
+
+  finalize (): Promise<BackendReport> {
+    if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('backend was destroyed'))
+    if (this.#finalizePromise !== null) return this.#finalizePromise
+    if (this.#state === 'closed') return Promise.reject(new ClosedError('backend is closed'))
+    if (this.#initPromise === null) return Promise.reject(new InvalidArgumentError('finalize() called before initialize()'))
+    this.#finalizePromise = this.#finalize(this.#initPromise)
+    return this.#finalizePromise
+  }
+
+  async #finalize (init: Promise<void>): Promise<BackendReport> {
+    await init
+    if (this.#state === 'destroyed') throw new DestroyedError('backend was destroyed')
+    this.#state = 'finalizing'
+    if (this.#pendingFrames > 0) {
+      this.#idle ??= waiter()
+      await this.#idle.promise
+    }
+    const accepted = this.#accepted
+    if (!this.mdh.has('EndTime')) this.mdh.setFloat('EndTime', Date.now() / 1000)
+    this.mdh.setInt('pyme-cluster.FrameCount', accepted.max + 1)
+    this.mdh.setInt('pyme-cluster.FramesStored', this.#framesStored)
+    await this.#writeLast(FINAL_METADATA_FILE, textEncoder.encode(this.mdh.stringify()))
+    this.#complete = await this.#writeLast(EVENTS_FILE, textEncoder.encode(this.#events.stringify()))
+    this.#durationMs = performance.now() - this.#startedAt
+    if (this.#state === 'finalizing') this.#state = 'finalized'
+    const report = this.#report()
+    if (report.failed.length > 0) {
+      const names = report.failed.map((f) => f.name)
+      const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ')
+      throw new StoreFailedError(`${names.length} file(s) of ${report.url} were not stored: ${shown}`, names, report)
+    }
+    return report
+  }
+
+  async #writeLast (name: string, data: Uint8Array): Promise<boolean> {
+    if (this.#state === 'destroyed') throw new DestroyedError('backend was destroyed')
+    try {
+      await this.#writeFile(name, data)
+      return true
+    } catch (err) {
+      const error = asError(err)
+      this.#failed.push({ name, error })
+      this.emit('failed', name, error)
+      return false
+    }
+  }
+
+  #report (): BackendReport {
+    const accepted = this.#accepted
+    return {
+      url: this.getURL(),
+      sequenceId: this.sequenceId,
+      complete: this.#complete,
+      frames: this.#framesStored,
+      frameCount: accepted.max + 1,
+      missing: accepted.missing(MAX_MISSING_LISTED),
+      missingCount: accepted.gaps,
+      failed: this.#failed.slice(),
+      files: this.#files,
+      bytes: this.#bytes,
+      durationMs: this.#durationMs
+    }
+  }
+
+  getURL (): string {
+    return this.#store.url
+  }
+
+  stats (): BackendStats {
+    return {
+      state: this.#state,
+      framesAccepted: this.#accepted.count,
+      framesStored: this.#framesStored,
+      framesFailed: this.#framesFailed,
+      pendingFrames: this.#pendingFrames,
+      pendingBytes: this.#pendingBytes,
+      needDrain: this.#needDrain,
+      filesStored: this.#files,
+      bytesStored: this.#bytes,
+      events: this.#events.length,
+      eventsTruncated: this.#events.truncated
+    }
+  }
+
+  close (): Promise<BackendReport> {
+    if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('backend was destroyed'))
+    this.#closePromise ??= this.#close()
+    return this.#closePromise
+  }
+
+  async #close (): Promise<BackendReport> {
+    try {
+      return this.#initPromise === null ? this.#report() : await this.finalize()
+    } finally {
+      if (this.#state !== 'destroyed') {
+        this.#state = 'closed'
+        await this.#store.close()
+        if (this.#opts.pool === true) await this.#pool?.close()
+      }
+    }
+  }
+
+  destroy (err?: Error): void {
+    if (this.#state === 'destroyed' || this.#state === 'closed') return
+    this.#state = 'destroyed'
+    const error = new DestroyedError('backend was destroyed', err === undefined ? undefined : { cause: err })
+    this.#ready?.reject(error)
+    this.#idle?.reject(error)
+    this.#ready = null
+    this.#idle = null
+    this.#store.destroy(err)
+    if (this.#opts.pool === true) this.#pool?.destroy()
+  }
+}

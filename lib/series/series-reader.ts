@@ -1,0 +1,255 @@
+/**
+ * `SeriesReader`: reads a series back (PROTOCOL.md §8), from a local folder, a
+ * `PYME-CLUSTER://` URI, or any `SeriesSource`; series written by PYME or by us.
+ *
+ * Where PYME's `ClusterPZFDataSource` trusts one listing (and so can keep a truncated frame
+ * count forever, §8 "Race"), we:
+ * - count frames as `max(frame index) + 1` and report the gaps (`missingFrames`);
+ * - call a series complete only when events.json exists *and* two listings taken
+ *   `source.settleMs` apart agree (and, for our own series, reach the `FramesStored` count
+ *   recorded in final_metadata.json), re-listing a bounded number of times;
+ * - read metadata leniently (`NaN`, big ints, float-ness kept).
+ *
+ * Frames are decoded with `decodePzf` and returned in its shape (`data` in the stored memory
+ * order, `shape [Width, Height, Depth]`); PYME series and ours alike.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { ClosedError, InvalidArgumentError, NotFoundError } from '../errors.js'
+import { decodePzf, type DecodedPzf, type PzfDecodeLimits } from '../pzf/decode-pzf.js'
+import { FrameIndexSet } from '../backends/frame-index-set.js'
+import { parseEvents, type SeriesEvent } from './event-log.js'
+import { FolderSource } from './folder-source.js'
+import { MetaDataHandler } from './metadata-handler.js'
+import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE, parseFrameFileName } from './series-layout.js'
+import type { SeriesSource } from './series-source.js'
+
+/** Options of `SeriesReader`. */
+export interface SeriesReaderOptions {
+  /** Limits for every frame decode (`decodePzf`). @default decodePzf's defaults */
+  readonly limits?: PzfDecodeLimits
+  /**
+   * Listings taken (`source.settleMs` apart) before the frame count of a complete series is
+   * trusted even though it does not reach the recorded `FramesStored`.
+   * @default 5
+   */
+  readonly settleAttempts?: number
+}
+
+/** Options of `SeriesReader.frames()`. */
+export interface SeriesFramesOptions {
+  /** Keep waiting for new frames until the series is complete. @default false */
+  readonly follow?: boolean
+  /** How often to re-list while following. @default 1000 */
+  readonly pollMs?: number
+  /** Stops following (the iterator rejects with the abort reason). */
+  readonly signal?: AbortSignal
+}
+
+/** What `refresh()` found. */
+export interface SeriesStatus {
+  readonly complete: boolean
+  readonly frameCount: number
+  /** Frames `0 .. n-1` that are all present. */
+  readonly contiguousFrames: number
+  /** Number of missing indices below `frameCount`. */
+  readonly missingCount: number
+}
+
+const MAX_MISSING_LISTED = 1000
+const textDecoder = new TextDecoder()
+
+function numberEntry (mdh: MetaDataHandler | undefined, key: string): number | undefined {
+  const v = mdh?.get(key)
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined
+}
+
+export class SeriesReader {
+  /** The series URL (`file:///…`, `PYME-CLUSTER://…`, `memory://…`). */
+  readonly url: string
+  /** metadata.json, read leniently. */
+  readonly metadata: MetaDataHandler
+  readonly #source: SeriesSource
+  readonly #ownsSource: boolean
+  readonly #limits: PzfDecodeLimits | undefined
+  readonly #settleAttempts: number
+  #present = new FrameIndexSet()
+  #complete = false
+  #finalMetadata: MetaDataHandler | undefined
+  #frameCount = 0
+  #contiguous = 0
+  #closed = false
+
+  private constructor (source: SeriesSource, ownsSource: boolean, metadata: MetaDataHandler, options: SeriesReaderOptions) {
+    this.#source = source
+    this.#ownsSource = ownsSource
+    this.url = source.url
+    this.metadata = metadata
+    this.#limits = options.limits
+    this.#settleAttempts = options.settleAttempts ?? 5
+  }
+
+  /**
+   * Opens a series: a local directory path or `file://` URL. Reads metadata.json (a
+   * `NotFoundError` when there is none: not a series) and lists the frames.
+   */
+  static async open (uriOrPath: string, options: SeriesReaderOptions = {}): Promise<SeriesReader> {
+    if (typeof uriOrPath !== 'string' || uriOrPath === '') throw new InvalidArgumentError('invalid series: expected a path or URI')
+    const path = /^file:/i.test(uriOrPath) ? fileURLToPath(uriOrPath) : uriOrPath
+    return await SeriesReader.#open(new FolderSource(path), true, options)
+  }
+
+  /** Opens a series through any `SeriesSource` (e.g. `MemoryBackend.source`); the caller keeps owning it. */
+  static async fromSource (source: SeriesSource, options: SeriesReaderOptions = {}): Promise<SeriesReader> {
+    return await SeriesReader.#open(source, false, options)
+  }
+
+  static async #open (source: SeriesSource, owns: boolean, options: SeriesReaderOptions): Promise<SeriesReader> {
+    const attempts = options.settleAttempts ?? 5
+    if (!Number.isSafeInteger(attempts) || attempts < 1) throw new InvalidArgumentError('invalid settleAttempts: expected an integer >= 1')
+    try {
+      let text: string
+      try {
+        text = textDecoder.decode(await source.read(METADATA_FILE))
+      } catch (err) {
+        if (err instanceof NotFoundError) throw new NotFoundError(`${source.url} is not a series: it has no ${METADATA_FILE}`, { cause: err })
+        throw err
+      }
+      const reader = new SeriesReader(source, owns, MetaDataHandler.parse(text, `${source.url}/${METADATA_FILE}`), options)
+      await reader.refresh()
+      return reader
+    } catch (err) {
+      if (owns) await source.close()
+      throw err
+    }
+  }
+
+  #assertOpen (): void {
+    if (this.#closed) throw new ClosedError('series reader is closed')
+  }
+
+  /** True once events.json exists and the frame listing has settled (as of the last refresh). */
+  get isComplete (): boolean { return this.#complete }
+
+  /** Number of frames: `max(index) + 1` (at least the recorded `FrameCount` of a complete series of ours). */
+  get frameCount (): number { return this.#frameCount }
+
+  /** Frames `0 .. n-1` all present (what a live reader can read without gaps). */
+  get contiguousFrames (): number { return this.#contiguous }
+
+  /** Indices below `frameCount` with no frame file (first 1000). */
+  get missingFrames (): number[] { return this.#missing() }
+
+  #missing (): number[] {
+    const out = this.#present.missing(MAX_MISSING_LISTED)
+    for (let n = this.#present.max + 1; n < this.#frameCount && out.length < MAX_MISSING_LISTED; n++) out.push(n)
+    return out
+  }
+
+  /** final_metadata.json of a complete series (undefined before, or if the writer wrote none). */
+  get finalMetadata (): MetaDataHandler | undefined { return this.#finalMetadata }
+
+  async #listFrames (): Promise<FrameIndexSet> {
+    const present = new FrameIndexSet()
+    for (const name of await this.#source.list()) {
+      const n = parseFrameFileName(name)
+      if (n !== undefined) present.add(n)
+    }
+    return present
+  }
+
+  /** Re-lists the series (until it is complete and settled; then it only reports). */
+  async refresh (): Promise<SeriesStatus> {
+    this.#assertOpen()
+    if (!this.#complete) {
+      // events.json is written last, so check it before listing: a listing taken after it
+      // exists holds every frame (once the listing has settled).
+      const complete = await this.#source.exists(EVENTS_FILE)
+      let present = await this.#listFrames()
+      if (complete) {
+        this.#finalMetadata = await this.#readFinalMetadata()
+        const expected = numberEntry(this.#finalMetadata, 'pyme-cluster.FramesStored')
+        for (let attempt = 1; attempt < this.#settleAttempts || attempt === 1; attempt++) {
+          if (this.#source.settleMs > 0) await sleep(this.#source.settleMs)
+          const again = await this.#listFrames()
+          const agree = again.count === present.count && again.max === present.max
+          present = again
+          if (agree && (expected === undefined || present.count >= expected)) break
+        }
+      }
+      this.#present = present
+      this.#complete = complete
+      const recorded = complete ? numberEntry(this.#finalMetadata, 'pyme-cluster.FrameCount') ?? 0 : 0
+      this.#frameCount = Math.max(present.max + 1, recorded)
+      const firstMissing = present.missing(1)[0]
+      this.#contiguous = firstMissing ?? present.max + 1
+    }
+    return {
+      complete: this.#complete,
+      frameCount: this.#frameCount,
+      contiguousFrames: this.#contiguous,
+      missingCount: this.#frameCount - this.#present.count
+    }
+  }
+
+  async #readFinalMetadata (): Promise<MetaDataHandler | undefined> {
+    if (!await this.#source.exists(FINAL_METADATA_FILE)) return undefined
+    const bytes = await this.#source.read(FINAL_METADATA_FILE)
+    return MetaDataHandler.parse(textDecoder.decode(bytes), `${this.url}/${FINAL_METADATA_FILE}`)
+  }
+
+  /** The events of a complete series (`[]` while events.json does not exist yet). */
+  async events (): Promise<SeriesEvent[]> {
+    this.#assertOpen()
+    if (!await this.#source.exists(EVENTS_FILE)) return []
+    return parseEvents(textDecoder.decode(await this.#source.read(EVENTS_FILE)), `${this.url}/${EVENTS_FILE}`)
+  }
+
+  /** Reads and decodes frame `i`. `NotFoundError` when it does not exist, `PzfFormatError` when it is not valid PZF. */
+  async getFrame (i: number): Promise<DecodedPzf> {
+    this.#assertOpen()
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i > MAX_FRAME_INDEX) {
+      throw new InvalidArgumentError(`invalid frame index ${String(i)}: expected an integer 0..${MAX_FRAME_INDEX}`)
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = await this.#source.read(frameFileName(i))
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        const why = this.#complete && i < this.#frameCount ? ' (missing from the complete series)' : ''
+        throw new NotFoundError(`frame ${i} of ${this.url} does not exist${why}`, { cause: err })
+      }
+      throw err
+    }
+    return decodePzf(bytes, this.#limits)
+  }
+
+  /**
+   * Every frame in index order. A complete series yields `0 .. frameCount-1` (a missing
+   * frame rejects with `NotFoundError`); an incomplete one yields its contiguous frames, and
+   * with `follow` keeps re-listing every `pollMs` until the series is complete.
+   */
+  async * frames (options: SeriesFramesOptions = {}): AsyncGenerator<DecodedPzf, void, undefined> {
+    const pollMs = options.pollMs ?? 1000
+    if (!Number.isFinite(pollMs) || pollMs < 0) throw new InvalidArgumentError('invalid pollMs: expected a number >= 0')
+    let i = 0
+    for (;;) {
+      const end = this.#complete ? this.#frameCount : this.#contiguous
+      while (i < end) yield await this.getFrame(i++)
+      if (this.#complete || options.follow !== true) return
+      try {
+        await sleep(pollMs, undefined, options.signal === undefined ? undefined : { signal: options.signal })
+      } catch (err) {
+        throw options.signal?.aborted === true ? options.signal.reason : err
+      }
+      await this.refresh()
+    }
+  }
+
+  /** Closes the reader (and the source it opened). Idempotent. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#ownsSource) await this.#source.close()
+  }
+}
