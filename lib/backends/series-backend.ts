@@ -57,6 +57,13 @@ function waiter (): Waiter {
   return { promise, resolve, reject }
 }
 
+// A fresh copy in a new ArrayBuffer (not `slice()`: on a Node Buffer that is a view).
+function copyFrame (frame: FramePixels): FramePixels {
+  if (frame instanceof Uint16Array) return new Uint16Array(frame)
+  if (frame instanceof Float32Array) return new Float32Array(frame)
+  return new Uint8Array(frame)
+}
+
 function asError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
 }
@@ -189,7 +196,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     const name = frameFileName(n)
     const encodeOptions: PzfEncodeOptions = { ...this.#encodeBase, frameNum: n }
     this.#encode(frame, encodeOptions)
-      .then((bytes) => this.#store.write(name, bytes).then(() => bytes.byteLength))
+      .then((bytes) => this.#store.write(name, bytes, n).then(() => bytes.byteLength))
       .then((size) => this.#settle(name, rawBytes, size, null), (err: unknown) => this.#settle(name, rawBytes, 0, asError(err)))
     if (this.#saturated) this.#needDrain = true
     return !this.#needDrain
@@ -209,7 +216,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     // transferable ArrayBuffer; otherwise one copy (a view into a larger or shared buffer
     // would otherwise be cloned whole, or detached with its neighbours).
     const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.buffer instanceof ArrayBuffer
-    const data = this.#opts.transfer && whole ? frame : frame.slice()
+    const data = this.#opts.transfer && whole ? frame : copyFrame(frame)
     return pool.encode(data, options, { transfer: true })
   }
 

@@ -17,8 +17,10 @@ export interface SeriesStore {
   /**
    * Writes one file of the series, write-once: rejects `AlreadyExistsError` if `name` exists.
    * Resolves when the file is stored. The store must not modify `data`, and may keep it.
+   * `frameIndex` is given for frame files (a distribution hint, as PYME puts frame `n` with
+   * `i = n`; PROTOCOL.md §7.3), undefined for metadata and events.
    */
-  write (name: string, data: Uint8Array): Promise<void>
+  write (name: string, data: Uint8Array, frameIndex?: number): Promise<void>
   /** Releases resources after the last write. */
   close (): Promise<void>
   /** Releases resources now; writes in progress may fail. */
