@@ -127,10 +127,18 @@ t.test('storage failures are typed and reported', async (t) => {
   const backend = new FolderBackend({ directory: dir, shape: [W, H], pool: false, fsync: true })
   await backend.initialize()
   await rm(dir, { recursive: true })
-  backend.storeFrame(0, cameraFrame(W, H, 0))
-  const err = await backend.close().then(() => null, (e: unknown) => e) as { code: string, failed: string[] } | null
+  for (let n = 0; n < 12; n++) backend.storeFrame(n, cameraFrame(W, H, n))
+  const err = await backend.close().then(() => null, (e: unknown) => e) as { code: string, failed: string[], message: string } | null
   t.equal(err?.code, 'PYME_ERR_STORE_FAILED')
-  t.same(err?.failed, ['frame00000.pzf', 'final_metadata.json', 'events.json'], 'every file not stored is named')
+  t.equal(err?.failed.length, 14, 'every file not stored is named')
+  t.same(err?.failed.slice(-2), ['final_metadata.json', 'events.json'])
+  t.match(err?.message, /^14 file\(s\) of file:.* were not stored: frame00000\.pzf, .* and 4 more$/)
+
+  const destroyed = new FolderBackend({ directory: join(root, 'd'), shape: [W, H], pool: true })
+  await destroyed.initialize()
+  destroyed.storeFrame(0, cameraFrame(W, H, 0))
+  destroyed.destroy(new Error('stop'))
+  t.equal(destroyed.stats().state, 'destroyed', 'destroy also ends a private pool')
 })
 
 t.test('a shared pool is used and left open', async (t) => {
