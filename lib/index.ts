@@ -48,6 +48,16 @@ export type { ClusterUri } from './cluster/cluster-uri.js'
 // Cluster client
 
 // Streamer
+export { Streamer } from './streamer/streamer.js'
+export type { PutHint, FrameHint, BarrierOptions, RetryEvent, NodeDownEvent, OverflowEvent, StreamerEvents } from './streamer/streamer.js'
+export { DEFAULT_MEMORY_BUDGET } from './streamer/streamer-options.js'
+export type { StreamerOptions, StreamFilter, EncoderPool, OverflowPolicy } from './streamer/streamer-options.js'
+export { roundRobinDistribution, chunkedDistribution, randomDistribution, leastLoadedDistribution } from './streamer/distribution.js'
+export type { DistributionFn, DistributionContext, DistributionName, NodeView, NodeState } from './streamer/distribution.js'
+export type { Ack } from './streamer/stream-item.js'
+export type { StreamReport, StreamStats, NodeReport, NodeStats, FailedPut } from './streamer/stream-report.js'
+export { SpillJournalReader, SPILL_MAGIC, SPILL_VERSION } from './streamer/spill-journal.js'
+export type { SpillRecord, SpillDtype } from './streamer/spill-journal.js'
 
 // Backends and series reading
 export { MetaDataHandler, DEFAULT_FLOAT_KEYS } from './series/metadata-handler.js'

@@ -1,0 +1,208 @@
+/**
+ * Options of the `Streamer`, their defaults and their validation (once, in the constructor;
+ * `InvalidArgumentError` names the option).
+ */
+import { totalmem, tmpdir } from 'node:os'
+import { InvalidArgumentError } from '../errors.js'
+import type { DiscoveryOptions, NodeDirectory } from '../discovery/index.js'
+import type { PzfEncodeOptions } from '../pzf/index.js'
+import type { DistributionFn, DistributionName } from './distribution.js'
+import type { FramePixels } from './stream-item.js'
+
+/** What `memoryBudget` is when not given: 1 GiB, or a quarter of the RAM if that is less. */
+export const DEFAULT_MEMORY_BUDGET = Math.min(1024 * 1024 * 1024, Math.floor(totalmem() / 4))
+
+/** What happens to a file that does not fit in the memory budget. */
+export type OverflowPolicy = 'block' | 'drop' | 'spill'
+
+/**
+ * The encode hook for `putFrame`: PYME's PZF encoding (base options; per-frame options are
+ * merged over them), or a function exported by a user module run on the worker pool
+ * (`fn(data, arg) → Uint8Array`).
+ */
+export type StreamFilter =
+  | { readonly pzf: Partial<PzfEncodeOptions> }
+  | { readonly module: string | URL, readonly exportName?: string, readonly arg?: unknown }
+
+/** The part of `PzfEncoderPool` the streamer uses (pass one to share it between streamers). */
+export interface EncoderPool {
+  encode (pixels: FramePixels, options: PzfEncodeOptions, opts?: { readonly transfer?: boolean }): Promise<Uint8Array>
+  runFilter (module: string | URL, exportName: string, data: FramePixels, arg?: unknown, opts?: { readonly transfer?: boolean }): Promise<Uint8Array>
+  close (): Promise<void>
+  destroy (): Promise<void> | void
+}
+
+/** Options of `new Streamer(options)`. Give `servers`, `cluster` or `discovery`. */
+export interface StreamerOptions {
+  /** Data servers as `http://host:port/`, in the order distribution indexes them. */
+  readonly servers?: readonly string[]
+  /**
+   * Find the servers by discovery: a cluster name or full discovery options. The streamer
+   * starts discovery, follows servers that come and go, and stops it on close. Files put before
+   * the first server is found wait (within the budget).
+   */
+  readonly cluster?: string | DiscoveryOptions
+  /** A running node directory to follow (not closed by the streamer). */
+  readonly discovery?: NodeDirectory
+  /** HTTP/1.1 pipelining depth per connection. @default 16 */
+  readonly pipelining?: number
+  /** Connections per node (1 = an undici `Client`, more = a `Pool`). @default 1 */
+  readonly connections?: number
+  /** Bytes in flight per node (at least one request is always allowed). @default 64 MiB */
+  readonly windowBytes?: number
+  /**
+   * Which node each file goes to: a built-in name or a function
+   * `(nNodes, { index, path, nodes }) => nodeIndex`. @default 'round-robin'
+   */
+  readonly distribution?: DistributionName | DistributionFn
+  /** Frames per block for `distribution: 'chunked'`. @default 50 */
+  readonly chunkSize?: number
+  /** Encode hook for `putFrame` (runs on worker threads). @default none: putFrame is refused */
+  readonly filter?: StreamFilter
+  /** A worker pool to use for the filter (not closed by the streamer). @default a pool of its own */
+  readonly encoderPool?: EncoderPool
+  /** Worker threads of the streamer's own pool. @default the pool's default */
+  readonly encoderThreads?: number
+  /** Bytes held at most (queued, encoding, in flight). @default min(1 GiB, RAM / 4) */
+  readonly memoryBudget?: number
+  /** Policy when a file does not fit in the budget. @default 'block' */
+  readonly overflow?: OverflowPolicy
+  /** Directory of the spill journal (`overflow: 'spill'`). @default os.tmpdir() */
+  readonly spillDir?: string
+  /** Largest spill journal in bytes; beyond it `put` behaves as with `'block'`. @default Infinity */
+  readonly spillLimit?: number
+  /** A node with requests in flight that answers none for this long is marked down. @default 10000 */
+  readonly ackTimeoutMs?: number
+  /** Sends per file before it is reported failed. @default 5 */
+  readonly maxAttempts?: number
+  /** How long `close()` waits for acknowledgements before failing what is left. @default 60000 */
+  readonly closeTimeoutMs?: number
+  /** Back-off of probes of a down (or full) node: doubles from `minMs` to `maxMs`. @default { minMs: 100, maxMs: 10000 } */
+  readonly backoff?: { readonly minMs?: number, readonly maxMs?: number }
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedStreamerOptions {
+  readonly servers: readonly string[]
+  readonly cluster: string | DiscoveryOptions | undefined
+  readonly discovery: NodeDirectory | undefined
+  readonly pipelining: number
+  readonly connections: number
+  readonly windowBytes: number
+  readonly distribution: DistributionName | DistributionFn
+  readonly chunkSize: number
+  readonly filter: StreamFilter | undefined
+  readonly encoderPool: EncoderPool | undefined
+  readonly encoderThreads: number | undefined
+  readonly memoryBudget: number
+  readonly overflow: OverflowPolicy
+  readonly spillDir: string
+  readonly spillLimit: number
+  readonly ackTimeoutMs: number
+  readonly maxAttempts: number
+  readonly closeTimeoutMs: number
+  readonly backoffMinMs: number
+  readonly backoffMaxMs: number
+}
+
+function int (value: unknown, fallback: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`invalid ${name}: expected an integer from ${min} to ${max}`)
+  }
+  return value
+}
+
+function bytesLimit (value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (value === Infinity) return Infinity
+  return int(value, fallback, name, 1)
+}
+
+/**
+ * Normalises a data server URL to `http://host:port/`. Only plain `http:` origins are accepted
+ * (PYME data servers speak HTTP on the root path).
+ */
+export function normaliseServerUrl (raw: unknown, name = 'servers'): string {
+  if (typeof raw !== 'string') throw new InvalidArgumentError(`invalid ${name}: expected URL strings`)
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid ${name}: '${raw}' is not a URL`, { cause: err })
+  }
+  if (url.protocol !== 'http:' || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
+    throw new InvalidArgumentError(`invalid ${name}: '${raw}' must look like http://host:port/`)
+  }
+  return `http://${url.host}/`
+}
+
+function resolveFilter (f: unknown): StreamFilter | undefined {
+  if (f === undefined) return undefined
+  if (typeof f !== 'object' || f === null) throw new InvalidArgumentError('invalid filter: expected { pzf } or { module, exportName?, arg? }')
+  const o = f as Record<string, unknown>
+  if ('pzf' in o) {
+    if (typeof o.pzf !== 'object' || o.pzf === null) throw new InvalidArgumentError('invalid filter.pzf: expected PZF encode options')
+    return { pzf: o.pzf as Partial<PzfEncodeOptions> }
+  }
+  if (typeof o.module === 'string' || o.module instanceof URL) {
+    if (o.exportName !== undefined && typeof o.exportName !== 'string') throw new InvalidArgumentError('invalid filter.exportName: expected a string')
+    return { module: o.module, exportName: (o.exportName as string | undefined) ?? 'default', arg: o.arg }
+  }
+  throw new InvalidArgumentError('invalid filter: expected { pzf } or { module, exportName?, arg? }')
+}
+
+/** Applies defaults and validates every option. */
+export function resolveStreamerOptions (options: StreamerOptions): ResolvedStreamerOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
+  const o = options
+  if (o.servers !== undefined && !Array.isArray(o.servers)) throw new InvalidArgumentError('invalid servers: expected an array of http://host:port/ URLs')
+  const servers = (o.servers ?? []).map((s) => normaliseServerUrl(s))
+  if (new Set(servers).size !== servers.length) throw new InvalidArgumentError('invalid servers: a server is listed twice')
+  if (o.cluster !== undefined && typeof o.cluster !== 'string' && (typeof o.cluster !== 'object' || o.cluster === null)) {
+    throw new InvalidArgumentError('invalid cluster: expected a cluster name or discovery options')
+  }
+  if (o.discovery !== undefined && (typeof o.discovery !== 'object' || o.discovery === null || typeof (o.discovery as { servers?: unknown }).servers !== 'function')) {
+    throw new InvalidArgumentError('invalid discovery: expected a NodeDirectory')
+  }
+  const sources = (servers.length > 0 ? 1 : 0) + (o.cluster !== undefined ? 1 : 0) + (o.discovery !== undefined ? 1 : 0)
+  if (sources !== 1) throw new InvalidArgumentError('invalid servers: give exactly one of servers (non-empty), cluster or discovery')
+  const distribution = o.distribution ?? 'round-robin'
+  if (typeof distribution !== 'function' && !['round-robin', 'chunked', 'random', 'least-loaded'].includes(distribution)) {
+    throw new InvalidArgumentError("invalid distribution: expected 'round-robin', 'chunked', 'random', 'least-loaded' or a function")
+  }
+  const overflow = o.overflow ?? 'block'
+  if (overflow !== 'block' && overflow !== 'drop' && overflow !== 'spill') {
+    throw new InvalidArgumentError("invalid overflow: expected 'block', 'drop' or 'spill'")
+  }
+  if (o.spillDir !== undefined && (typeof o.spillDir !== 'string' || o.spillDir === '')) throw new InvalidArgumentError('invalid spillDir: expected a directory path')
+  const pool = o.encoderPool
+  if (pool !== undefined && (typeof pool !== 'object' || pool === null || typeof pool.encode !== 'function')) {
+    throw new InvalidArgumentError('invalid encoderPool: expected a PzfEncoderPool')
+  }
+  if (o.backoff !== undefined && (typeof o.backoff !== 'object' || o.backoff === null)) throw new InvalidArgumentError('invalid backoff: expected { minMs?, maxMs? }')
+  const backoffMinMs = int(o.backoff?.minMs, 100, 'backoff.minMs', 1)
+  const backoffMaxMs = int(o.backoff?.maxMs, Math.max(10_000, backoffMinMs), 'backoff.maxMs', backoffMinMs)
+  return {
+    servers,
+    cluster: o.cluster,
+    discovery: o.discovery,
+    pipelining: int(o.pipelining, 16, 'pipelining', 1, 1024),
+    connections: int(o.connections, 1, 'connections', 1, 64),
+    windowBytes: int(o.windowBytes, 64 * 1024 * 1024, 'windowBytes', 1),
+    distribution,
+    chunkSize: int(o.chunkSize, 50, 'chunkSize', 1),
+    filter: resolveFilter(o.filter),
+    encoderPool: pool,
+    encoderThreads: o.encoderThreads === undefined ? undefined : int(o.encoderThreads, 1, 'encoderThreads', 1, 256),
+    memoryBudget: int(o.memoryBudget, DEFAULT_MEMORY_BUDGET, 'memoryBudget', 1),
+    overflow,
+    spillDir: o.spillDir ?? tmpdir(),
+    spillLimit: bytesLimit(o.spillLimit, Infinity, 'spillLimit'),
+    ackTimeoutMs: int(o.ackTimeoutMs, 10_000, 'ackTimeoutMs', 10),
+    maxAttempts: int(o.maxAttempts, 5, 'maxAttempts', 1, 1000),
+    closeTimeoutMs: int(o.closeTimeoutMs, 60_000, 'closeTimeoutMs', 1),
+    backoffMinMs,
+    backoffMaxMs
+  }
+}

@@ -1,0 +1,817 @@
+/**
+ * The Streamer: puts files on a set of data servers through one pipelined pusher per node,
+ * with a separate acknowledgement path, a byte budget and an explicit overflow policy, and
+ * accounts for every file (PROTOCOL.md §6, requirements §6.10; docs in README "## Streamer").
+ *
+ * ```
+ *  put/putFrame ─► budget ─┬─ memory ─► route (distribution, re-route) ─► NodePusher × N ─► servers
+ *                          ├─ spill journal ─(replay in order as bytes are released)─┘        │
+ *                          └─ drop (counted, 'drop')                                        answers
+ *  putFrame ─► EncodeStage (worker pool) ─► the item's place in its node's queue             │
+ *  AckPipeline ◄───────────────────────────────────────────────────────────────────────────────┘
+ *     stored ─► release bytes, 'ack', barriers │ failed ─► report │ node down ─► re-send elsewhere
+ * ```
+ */
+import { EventEmitter } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import {
+  ClosedError, DestroyedError, InvalidArgumentError, InvalidNameError, NoServersError,
+  OperationTimeoutError, StoreFailedError, type JournalError as JournalErrorType
+} from '../errors.js'
+import { encodeClusterPath, parseWritePath } from '../internal/cluster-path.js'
+import type { DataServerInfo, NodeDirectory } from '../discovery/index.js'
+import type { PzfEncodeOptions } from '../pzf/index.js'
+import { AckPipeline, type AckSink } from './ack-pipeline.js'
+import { BarrierSet, type PendingBarrier } from './barrier-set.js'
+import { ackChannel, dropChannel, retryChannel } from './diagnostics.js'
+import { resolveDistribution, rerouteFrom, type DistributionFn } from './distribution.js'
+import { EncodeStage, ownsWholeBuffer, type EncodeSink } from './encode-stage.js'
+import { MemoryBudget } from './memory-budget.js'
+import { NodePusher } from './node-pusher.js'
+import { RingQueue } from './ring-queue.js'
+import { dtypeOf, SpillQueue } from './spill-queue.js'
+import type { SpillRecord } from './spill-journal.js'
+import { ItemState, StreamItem, type Ack, type FramePixels, type ItemWaiter } from './stream-item.js'
+import { StreamCounters, type FailedPut, type NodeReport, type StreamReport, type StreamStats } from './stream-report.js'
+import { resolveStreamerOptions, type ResolvedStreamerOptions, type StreamerOptions } from './streamer-options.js'
+
+/** Options of `put`/`putAsync`. */
+export interface PutHint {
+  /** Frame index (PYME's `i`) for the distribution function. */
+  readonly index?: number
+  /**
+   * Copy the bytes once at `put` so the caller may reuse its buffer at once. Without it the
+   * buffer is sent as it is when written to the socket: do not modify it until the file is
+   * acknowledged (`'ack'`, `putAsync`) or has failed. @default false
+   */
+  readonly copy?: boolean
+}
+
+/** Options of `putFrame`/`putFrameAsync`. */
+export interface FrameHint {
+  /** Frame index: used by the distribution and, by default, as the PZF `frameNum`. */
+  readonly index?: number
+  /** Per-frame PZF options, merged over `filter.pzf`. */
+  readonly encode?: Partial<PzfEncodeOptions>
+  /** Argument for a module filter (default: `filter.arg`). */
+  readonly arg?: unknown
+  /**
+   * Hand the pixel buffer over to the streamer (it is transferred to a worker and detached
+   * here). Without it the pixels are copied once at `putFrame`, and the caller may reuse them at
+   * once. A view that does not span its whole ArrayBuffer is always copied. @default false
+   */
+  readonly transfer?: boolean
+}
+
+/** Options of `putAfterAll`. */
+export interface BarrierOptions {
+  /**
+   * Send even if some earlier files failed. By default the barrier fails with
+   * `StoreFailedError` naming them, so a series is never marked complete with holes. @default false
+   */
+  readonly sendAnyway?: boolean
+}
+
+/** Payload of `'retry'`. */
+export interface RetryEvent { readonly path: string, readonly node: string, readonly attempt: number, readonly error: Error }
+/** Payload of `'node-down'` (`state` is `'down'`, `'full'` or `'removed'`). */
+export interface NodeDownEvent { readonly url: string, readonly state: string, readonly error: Error }
+/** Payload of `'drop'` and `'spill'`. */
+export interface OverflowEvent { readonly path: string, readonly bytes: number }
+
+/** Events of the streamer. */
+export interface StreamerEvents {
+  ack: [Ack]
+  fail: [FailedPut]
+  retry: [RetryEvent]
+  'node-down': [NodeDownEvent]
+  'node-up': [{ readonly url: string }]
+  drop: [OverflowEvent]
+  spill: [OverflowEvent]
+  drain: []
+  error: [Error]
+}
+
+const MEMORY = 0
+const SPILL = 1
+const DROP = 2
+
+function toBuffer (data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+function checkIndex (index: unknown): number {
+  if (index === undefined) return -1
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+    throw new InvalidArgumentError('invalid index: expected a non-negative integer')
+  }
+  return index
+}
+
+function filePath (raw: string): string {
+  const p = parseWritePath(raw)
+  if (p.isDirectory) throw new InvalidNameError(`name '${raw}' names a directory; the streamer writes files`)
+  return p.path
+}
+
+function isPixels (data: unknown): data is FramePixels {
+  return data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Float32Array
+}
+
+/** Pipelined, accounted streaming of files to PYME data servers. */
+export class Streamer extends EventEmitter<StreamerEvents> {
+  readonly #o: ResolvedStreamerOptions
+  readonly #pushers: NodePusher[] = []
+  readonly #byUrl = new Map<string, NodePusher>()
+  readonly #distribution: DistributionFn
+  readonly #budget: MemoryBudget
+  readonly #counters = new StreamCounters()
+  readonly #pipeline: AckPipeline
+  readonly #encoder: EncodeStage | null
+  readonly #parked = new RingQueue<StreamItem>(64)
+  readonly #barriers = new BarrierSet()
+  readonly #spill: SpillQueue
+  readonly #startedAt = performance.now()
+  readonly #tickMs: number
+  #ticker: NodeJS.Timeout | null = null
+  #now = Date.now()
+  #lastTick = this.#now
+  #seq = 0
+  #outstanding = 0
+  #needDrain = false
+  #lastSize = 1
+  #state: 'open' | 'closing' | 'closed' | 'destroyed' = 'open'
+  #closing: Promise<StreamReport> | null = null
+  #destroyed: Promise<StreamReport> | null = null
+  #onIdle: (() => void) | null = null
+  #journalKept: string | null = null
+  #durationMs = -1
+  #directory: NodeDirectory | null = null
+  readonly #ownsDirectory: boolean
+  readonly #onAdd = (s: DataServerInfo): void => { this.#addNode(s.url) }
+  readonly #onRemove = (s: DataServerInfo): void => { this.#removeNode(s.url) }
+
+  constructor (options: StreamerOptions) {
+    super()
+    const o = resolveStreamerOptions(options)
+    this.#o = o
+    this.#distribution = resolveDistribution(o.distribution, o.chunkSize)
+    this.#budget = new MemoryBudget(o.memoryBudget)
+    this.#spill = new SpillQueue(o.spillDir, o.spillLimit)
+    const sink = this.#ackSink()
+    this.#pipeline = new AckPipeline(sink, o.maxAttempts, o.ackTimeoutMs)
+    this.#encoder = o.filter === undefined ? null : new EncodeStage(o.filter, this.#encodeSink(), o.encoderPool, o.encoderThreads)
+    this.#tickMs = Math.max(10, Math.min(500, Math.floor(o.ackTimeoutMs / 4)))
+    this.#ticker = setInterval(() => { this.#tick() }, this.#tickMs)
+    this.#ticker.unref()
+    this.#ownsDirectory = o.cluster !== undefined
+    for (const url of o.servers) this.#addNode(url)
+    if (o.discovery !== undefined) this.#follow(o.discovery)
+    else if (o.cluster !== undefined) this.#startDiscovery(o.cluster)
+  }
+
+  // ---------------------------------------------------------------- producer API
+
+  /**
+   * Queues `data` (bytes, sent as they are) for `path`. Never blocks. Returns `true` while
+   * there is room for another file of this size; `false` means wait for `'drain'` (or
+   * `await ready()`) before the next put. With `overflow: 'block'`, a put that does not fit
+   * throws `InvalidArgumentError` (a single file larger than the whole budget fits only when
+   * nothing else is held). With `'drop'`, `false` means this file was dropped (counted,
+   * `'drop'` emitted). With `'spill'`, a file that does not fit goes to the journal (`true`).
+   */
+  put (path: string, data: Uint8Array, hint?: PutHint): boolean {
+    this.#checkOpen()
+    const p = filePath(path)
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array (use putFrame for pixels to encode)')
+    const index = checkIndex(hint?.index)
+    const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
+    return this.#accept(p, index, body, null, null, undefined, null)
+  }
+
+  /**
+   * Queues frame pixels for `path`; the configured `filter` turns them into the bytes to send on
+   * the worker pool. Same return contract as `put`. Requires the `filter` option.
+   */
+  putFrame (path: string, pixels: FramePixels, frame?: FrameHint): boolean {
+    const args = this.#frameArgs(path, pixels, frame)
+    return this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, null)
+  }
+
+  /**
+   * `put`, waiting for room first (`'block'` policy), resolving when the file is stored.
+   * Rejects with the file's failure, with `StoreFailedError` if it was dropped, or
+   * `ClosedError`/`DestroyedError`.
+   */
+  async putAsync (path: string, data: Uint8Array, hint?: PutHint): Promise<Ack> {
+    this.#checkOpen()
+    const p = filePath(path)
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array (use putFrameAsync for pixels to encode)')
+    const index = checkIndex(hint?.index)
+    const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
+    if (this.#mustWait(body.byteLength)) await this.#waitRoom(body.byteLength)
+    // No await between the last check and the admission: concurrent callers cannot overtake.
+    return await new Promise<Ack>((resolve, reject) => {
+      this.#accept(p, index, body, null, null, undefined, { resolve, reject })
+    })
+  }
+
+  /** `putFrame`, waiting for room first, resolving when the encoded file is stored. */
+  async putFrameAsync (path: string, pixels: FramePixels, frame?: FrameHint): Promise<Ack> {
+    const args = this.#frameArgs(path, pixels, frame)
+    if (this.#mustWait(args.pixels.byteLength)) await this.#waitRoom(args.pixels.byteLength)
+    return await new Promise<Ack>((resolve, reject) => {
+      this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, { resolve, reject })
+    })
+  }
+
+  /**
+   * Sends `data` only once every file put before it is settled; later puts are not held back.
+   * Resolves when it is stored. If an earlier file failed it rejects with `StoreFailedError`
+   * naming them, unless `sendAnyway`. Its bytes are held outside the overflow policy (it is
+   * meant for small completion markers such as `events.json`).
+   */
+  async putAfterAll (path: string, data: Uint8Array, options?: BarrierOptions): Promise<Ack> {
+    this.#checkOpen()
+    const p = filePath(path)
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array')
+    const body = toBuffer(data)
+    return await new Promise<Ack>((resolve, reject) => {
+      const item = new StreamItem(this.#seq++, p, '/' + encodeClusterPath(p), -1, false, true)
+      item.waiter = { resolve, reject }
+      item.body = body
+      item.charged = body.byteLength
+      item.sendAnyway = options?.sendAnyway === true
+      this.#budget.charge(item.charged)
+      const earlier = this.#outstanding
+      this.#outstanding++
+      if (earlier === 0) {
+        this.#route(item)
+      } else {
+        item.state = ItemState.WAITING
+        this.#barriers.add(item, earlier)
+      }
+    })
+  }
+
+  /**
+   * Resolves when a file of `bytes` (default: the size of the last put) fits in the memory
+   * budget. Rejects with `DestroyedError` if the streamer is destroyed meanwhile.
+   */
+  ready (bytes = this.#lastSize): Promise<void> {
+    if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('streamer destroyed'))
+    return this.#budget.waitFor(bytes)
+  }
+
+  // ---------------------------------------------------------------- observability
+
+  /** A snapshot of queues, bytes, nodes and counters. */
+  stats (): StreamStats {
+    let queued = 0
+    let inFlight = 0
+    const nodes = this.#pushers.map((p) => {
+      queued += p.queued
+      inFlight += p.inFlight
+      return { url: p.url, state: p.state, queued: p.queued, inFlight: p.inFlight, inFlightBytes: p.inFlightBytes, files: p.files, bytes: p.bytes, retries: p.retries }
+    })
+    const c = this.#counters
+    return {
+      pending: this.#outstanding,
+      queued,
+      encoding: c.encoding,
+      inFlight,
+      parked: this.#parked.length,
+      acknowledged: c.files,
+      bytesAcknowledged: c.bytes,
+      failed: c.failed.length,
+      dropped: c.dropped,
+      bufferedBytes: this.#budget.held,
+      peakBufferedBytes: this.#budget.peak,
+      memoryBudget: this.#budget.limit,
+      spillPending: this.#spill.pending,
+      spillBytes: this.#spill.bytes,
+      spilled: c.spilled,
+      rerouted: c.rerouted,
+      retries: c.retries,
+      nodes
+    }
+  }
+
+  /** The nodes in distribution order (`http://host:port/`). */
+  get nodes (): readonly string[] {
+    return this.#pushers.map((p) => p.url)
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Stops accepting files, waits (at most `closeTimeoutMs`) until every file is acknowledged
+   * or failed, then closes the connections. Resolves to the report; rejects with
+   * `StoreFailedError` (report attached) if any file could not be stored. Idempotent.
+   */
+  close (): Promise<StreamReport> {
+    if (this.#closing !== null) return this.#closing
+    if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('streamer destroyed'))
+    this.#state = 'closing'
+    this.#closing = this.#close()
+    return this.#closing
+  }
+
+  /**
+   * Aborts now: every file not yet stored fails with `DestroyedError` (waiters reject), the
+   * connections and the worker pool are torn down. A spill journal holding unsent files is kept
+   * (its path is in the report). Emits `'error'` with `err` when given and listened to.
+   * Resolves to the report. Idempotent.
+   */
+  destroy (err?: Error): Promise<StreamReport> {
+    if (this.#destroyed !== null) return this.#destroyed
+    if (this.#state === 'closed') {
+      this.#destroyed = Promise.resolve(this.#report())
+      return this.#destroyed
+    }
+    this.#state = 'destroyed'
+    const reason = new DestroyedError(err === undefined ? 'streamer destroyed' : `streamer destroyed: ${err.message}`, err === undefined ? undefined : { cause: err })
+    this.#abortAll(reason)
+    this.#stopTicker()
+    this.#durationMs = performance.now() - this.#startedAt
+    this.#onIdle?.()
+    const teardown: Promise<unknown>[] = []
+    if (this.#encoder !== null) teardown.push(this.#encoder.destroy())
+    teardown.push(this.#releaseDirectory())
+    if (err !== undefined && this.listenerCount('error') > 0) this.emit('error', err)
+    this.#destroyed = Promise.allSettled(teardown).then(() => this.#report())
+    return this.#destroyed
+  }
+
+  async #close (): Promise<StreamReport> {
+    if (this.#outstanding > 0) {
+      let timer: NodeJS.Timeout | null = null
+      await new Promise<void>((resolve) => {
+        this.#onIdle = resolve
+        // A ref'd timer: a process awaiting close() stays alive until it is settled.
+        timer = setTimeout(resolve, this.#o.closeTimeoutMs)
+      })
+      this.#onIdle = null
+      if (timer !== null) clearTimeout(timer)
+    }
+    if (this.#state !== 'destroyed') {
+      if (this.#outstanding > 0) {
+        this.#abortAll(new OperationTimeoutError(`not acknowledged within closeTimeoutMs (${this.#o.closeTimeoutMs} ms)`))
+      }
+      this.#state = 'closed'
+      this.#stopTicker()
+      const closing: Promise<unknown>[] = this.#pushers.map((p) => p.close())
+      if (this.#encoder !== null) closing.push(this.#encoder.close())
+      closing.push(this.#releaseDirectory())
+      await Promise.allSettled(closing)
+      this.#durationMs = performance.now() - this.#startedAt
+    }
+    const report = this.#report()
+    if (report.failed.length > 0) {
+      throw new StoreFailedError(`${report.failed.length} file(s) could not be stored`, report.failed.map((f) => f.path), report)
+    }
+    return report
+  }
+
+  #checkOpen (): void {
+    if (this.#state === 'open') return
+    if (this.#state === 'destroyed') throw new DestroyedError('streamer destroyed')
+    throw new ClosedError('streamer closed')
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  #frameArgs (path: string, pixels: FramePixels, frame: FrameHint | undefined): { path: string, index: number, pixels: FramePixels, encode: Partial<PzfEncodeOptions> | null, arg: unknown } {
+    this.#checkOpen()
+    const p = filePath(path)
+    if (this.#encoder === null) throw new InvalidArgumentError('putFrame needs the filter option (use put for bytes)')
+    if (!isPixels(pixels)) throw new InvalidArgumentError('invalid pixels: expected a Uint8Array, Uint16Array or Float32Array')
+    const index = checkIndex(frame?.index)
+    if (frame?.encode !== undefined && (typeof frame.encode !== 'object' || frame.encode === null)) throw new InvalidArgumentError('invalid encode: expected PZF options')
+    const encode = this.#encoder.pzfOptions(frame?.encode ?? null, index)
+    if (encode !== null && encode.shape === undefined) throw new InvalidArgumentError('invalid encode: no shape in filter.pzf or the frame options')
+    // The worker gets a buffer the streamer owns: the caller's (transfer) or one copy.
+    const owned = frame?.transfer === true && ownsWholeBuffer(pixels) ? pixels : pixels.slice()
+    return { path: p, index, pixels: owned, encode, arg: frame?.arg }
+  }
+
+  /** Whether a `'block'` async put must wait: no room, or earlier waiters go first. */
+  #mustWait (bytes: number): boolean {
+    return this.#o.overflow === 'block' && (this.#budget.waiting > 0 || !this.#budget.fits(bytes))
+  }
+
+  /** Waits in the budget's FIFO until `bytes` fit (again if a synchronous put took the room first). */
+  async #waitRoom (bytes: number): Promise<void> {
+    do {
+      await this.#budget.waitFor(bytes)
+      this.#checkOpen()
+    } while (!this.#budget.fits(bytes))
+  }
+
+  #admit (size: number): number {
+    const spill = this.#o.overflow === 'spill'
+    if (spill && this.#spill.pending > 0 && this.#spill.canTake(size)) return SPILL
+    if (this.#budget.fits(size) && this.#spill.pending === 0) return MEMORY
+    if (this.#o.overflow === 'drop') return DROP
+    if (spill && this.#spill.canTake(size)) return SPILL
+    this.#needDrain = true
+    this.#lastSize = size
+    if (size > this.#budget.limit) {
+      throw new InvalidArgumentError(`a file of ${size} bytes is larger than memoryBudget (${this.#budget.limit}); it is accepted only when nothing else is held: await ready(${size}) first`)
+    }
+    throw new InvalidArgumentError(`memory budget full (${this.#budget.held} of ${this.#budget.limit} bytes held): wait for 'drain' or await ready() before putting more`)
+  }
+
+  #accept (path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null): boolean {
+    const size = body !== null ? body.byteLength : (pixels as FramePixels).byteLength
+    const where = this.#admit(size)
+    const seq = this.#seq++
+    this.#lastSize = size
+    if (where === DROP) {
+      this.#counters.dropped++
+      if (dropChannel.hasSubscribers) dropChannel.publish({ path, bytes: size, reason: 'memory budget full' })
+      this.emit('drop', { path, bytes: size })
+      waiter?.reject(new StoreFailedError(`${path} dropped: memory budget full (overflow: 'drop')`, [path]))
+      return false
+    }
+    if (where === SPILL) {
+      const record: SpillRecord = body !== null
+        ? { seq, path, index, kind: 'bytes', data: body }
+        : {
+            seq,
+            path,
+            index,
+            kind: 'frame',
+            data: new Uint8Array((pixels as FramePixels).buffer, (pixels as FramePixels).byteOffset, size),
+            dtype: dtypeOf(pixels as FramePixels),
+            ...(encode === null ? {} : { encode }),
+            ...(arg === undefined ? {} : { arg })
+          }
+      const bytes = this.#spill.append(record, waiter)
+      this.#outstanding++
+      this.#counters.spilled++
+      this.emit('spill', { path, bytes })
+      this.#replay()
+      if (this.#spill.canTake(size)) return true
+      this.#needDrain = true
+      return false
+    }
+    this.#outstanding++
+    this.#admitItem(seq, path, index, body, pixels, encode, arg, waiter, false)
+    // 'drop': false only ever means "dropped"; 'spill': the journal takes what memory cannot.
+    if (this.#o.overflow === 'drop' || this.#budget.fits(size)) return true
+    if (this.#o.overflow === 'spill' && this.#spill.canTake(size)) return true
+    this.#needDrain = true
+    return false
+  }
+
+  #admitItem (seq: number, path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null, spilled: boolean): void {
+    const item = new StreamItem(seq, path, '/' + encodeClusterPath(path), index, pixels !== null, false)
+    item.waiter = waiter
+    item.spilled = spilled
+    if (body !== null) {
+      item.body = body
+      item.charged = body.byteLength
+      this.#budget.charge(item.charged)
+      this.#route(item)
+      return
+    }
+    const px = pixels as FramePixels
+    item.pixels = px
+    item.encode = encode
+    item.filterArg = arg
+    item.charged = px.byteLength
+    item.state = ItemState.ENCODING
+    this.#budget.charge(item.charged)
+    // Route first: the frame keeps its place in its node's queue while it is encoded.
+    this.#route(item)
+    if (item.state !== ItemState.ENCODING) return
+    this.#counters.encoding++
+    ;(this.#encoder as EncodeStage).run(item)
+  }
+
+  /** Moves spilled files back into memory, in order, while they fit. */
+  #replay (): void {
+    if (this.#state === 'destroyed') return
+    for (;;) {
+      const size = this.#spill.nextSize()
+      if (size < 0 || !this.#budget.fits(size)) return
+      let next
+      try {
+        next = this.#spill.next()
+      } catch (err) {
+        this.#failSpilled(err as JournalErrorType)
+        return
+      }
+      if (next === null) return
+      const r = next.record
+      if (r.kind === 'bytes') {
+        this.#admitItem(r.seq, r.path, r.index, toBuffer(r.data), null, null, undefined, next.waiter, true)
+      } else {
+        // One copy: an aligned buffer of its own for the typed view and the transfer to a worker.
+        const own = new Uint8Array(r.data)
+        const px = r.dtype === 'uint16'
+          ? new Uint16Array(own.buffer)
+          : r.dtype === 'float32' ? new Float32Array(own.buffer) : own
+        this.#admitItem(r.seq, r.path, r.index, null, px, r.encode ?? null, r.arg, next.waiter, true)
+      }
+    }
+  }
+
+  /** The journal is damaged: every file still in it fails. */
+  #failSpilled (err: JournalErrorType): void {
+    const { files, journal } = this.#spill.abort()
+    this.#journalKept = journal
+    for (const f of files) {
+      const item = new StreamItem(f.seq, f.path, '', -1, false, false)
+      item.waiter = f.waiter
+      this.#failed(item, err)
+    }
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  #route (item: StreamItem): void {
+    const nodes = this.#pushers
+    const n = nodes.length
+    if (n === 0) {
+      this.#park(item)
+      return
+    }
+    if (item.chosen < 0) {
+      let c: number
+      try {
+        c = this.#distribution(n, { index: item.index < 0 ? undefined : item.index, path: item.path, nodes })
+      } catch (err) {
+        this.#failed(item, new InvalidArgumentError(`distribution function threw for ${item.path}`, { cause: err }))
+        return
+      }
+      if (!Number.isInteger(c) || c < 0 || c >= n) {
+        this.#failed(item, new InvalidArgumentError(`distribution function returned ${String(c)} for ${item.path}; expected an integer from 0 to ${n - 1}`))
+        return
+      }
+      item.chosen = c
+    }
+    const target = rerouteFrom(item.chosen, nodes)
+    if (target < 0) {
+      this.#park(item)
+      return
+    }
+    if (target !== item.chosen) this.#counters.rerouted++
+    item.node = target
+    ;(nodes[target] as NodePusher).enqueue(item)
+  }
+
+  #park (item: StreamItem): void {
+    item.node = -1
+    this.#parked.push(item)
+  }
+
+  #unpark (): void {
+    // Bounded by the count at entry: files that find no node again go back to the tail.
+    for (let n = this.#parked.length; n > 0; n--) {
+      const item = this.#parked.shift() as StreamItem
+      if (item.settled || item.node >= 0) continue
+      this.#route(item)
+    }
+  }
+
+  #addNode (url: string): void {
+    const known = this.#byUrl.get(url)
+    if (known !== undefined) {
+      if (known.revive()) this.#nodeUp(known)
+      return
+    }
+    const o = this.#o
+    const pusher = new NodePusher({
+      url,
+      index: this.#pushers.length,
+      pipelining: o.pipelining,
+      connections: o.connections,
+      windowBytes: o.windowBytes,
+      probeTimeoutMs: o.ackTimeoutMs,
+      backoffMinMs: o.backoffMinMs,
+      backoffMaxMs: o.backoffMaxMs,
+      now: () => this.#now
+    }, this.#pipeline)
+    this.#pushers.push(pusher)
+    this.#byUrl.set(url, pusher)
+    if (this.#parked.length > 0) this.#unpark()
+  }
+
+  #removeNode (url: string): void {
+    const p = this.#byUrl.get(url)
+    if (p === undefined) return
+    this.#pipeline.nodeFailed(p, new NoServersError(`${url} left the cluster`), null, 'removed')
+  }
+
+  #follow (dir: NodeDirectory): void {
+    this.#directory = dir
+    const servers = [...dir.servers()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    for (const s of servers) this.#addNode(s.url)
+    dir.on('add', this.#onAdd)
+    dir.on('remove', this.#onRemove)
+  }
+
+  #startDiscovery (cluster: NonNullable<ResolvedStreamerOptions['cluster']>): void {
+    // Imported on demand: the package root must not load mDNS code unless discovery is used.
+    import('../discovery/index.js')
+      .then(async ({ startDiscovery }) => await startDiscovery(typeof cluster === 'string' ? { cluster } : cluster))
+      .then((dir) => {
+        if (this.#state === 'destroyed' || this.#state === 'closed') {
+          dir.close().catch(() => { /* closing an unused directory cannot lose data */ })
+          return
+        }
+        this.#follow(dir)
+        dir.waitForServers({ timeoutMs: this.#o.closeTimeoutMs }).catch(() => { /* files stay parked; close() reports them */ })
+      }, (err: unknown) => {
+        this.destroy(new NoServersError('discovery could not start', { cause: err })).catch(() => { /* reported through the failed files */ })
+      })
+  }
+
+  async #releaseDirectory (): Promise<void> {
+    const dir = this.#directory
+    if (dir === null) return
+    this.#directory = null
+    dir.off('add', this.#onAdd)
+    dir.off('remove', this.#onRemove)
+    if (this.#ownsDirectory) await dir.close()
+  }
+
+  // ---------------------------------------------------------------- settling
+
+  #ackSink (): AckSink {
+    return {
+      stored: (item, pusher, verified) => { this.#stored(item, pusher, verified) },
+      failed: (item, err) => { this.#failed(item, err) },
+      reroute: (item) => { this.#route(item) },
+      retried: (item, pusher, err) => {
+        this.#counters.retries++
+        if (retryChannel.hasSubscribers) retryChannel.publish({ path: item.path, node: pusher.url, attempt: item.attempts, error: err })
+        if (this.listenerCount('retry') > 0) this.emit('retry', { path: item.path, node: pusher.url, attempt: item.attempts, error: err })
+      },
+      nodeDown: (pusher, err) => {
+        this.emit('node-down', { url: pusher.url, state: pusher.state, error: err })
+      },
+      nodeUp: (pusher) => { this.#nodeUp(pusher) }
+    }
+  }
+
+  #encodeSink (): EncodeSink {
+    return {
+      encoded: (item, out) => { this.#encoded(item, out) },
+      encodeFailed: (item, err) => {
+        this.#counters.encoding--
+        this.#failed(item, err)
+      }
+    }
+  }
+
+  #encoded (item: StreamItem, out: Uint8Array): void {
+    this.#counters.encoding--
+    if (item.settled) return
+    const body = toBuffer(out)
+    const delta = body.byteLength - item.charged
+    item.body = body
+    item.charged = body.byteLength
+    item.state = ItemState.QUEUED
+    if (delta > 0) this.#budget.charge(delta)
+    if (item.node >= 0) {
+      const p = this.#pushers[item.node] as NodePusher
+      p.requeued(delta)
+      p.pump()
+    }
+    if (delta < 0) this.#released(-delta)
+  }
+
+  #nodeUp (pusher: NodePusher): void {
+    this.emit('node-up', { url: pusher.url })
+    this.#unpark()
+  }
+
+  #stored (item: StreamItem, pusher: NodePusher, verified: boolean): void {
+    if (item.settled) return
+    item.state = ItemState.STORED
+    const bytes = (item.body as Buffer).byteLength
+    const c = this.#counters
+    c.files++
+    c.bytes += bytes
+    if (verified) c.verified++
+    pusher.files++
+    pusher.bytes += bytes
+    if (item.waiter !== null || ackChannel.hasSubscribers || this.listenerCount('ack') > 0) {
+      const ack: Ack = { path: item.path, node: pusher.url, bytes, attempts: item.attempts, verified }
+      if (ackChannel.hasSubscribers) ackChannel.publish(ack)
+      this.emit('ack', ack)
+      item.waiter?.resolve(ack)
+    }
+    this.#settle(item, false)
+  }
+
+  #failed (item: StreamItem, err: Error): void {
+    if (item.settled) return
+    item.state = ItemState.FAILED
+    const failure: FailedPut = { path: item.path, error: err }
+    this.#counters.failed.push(failure)
+    if (dropChannel.hasSubscribers) dropChannel.publish({ path: item.path, bytes: item.charged, reason: err.message })
+    if (this.listenerCount('fail') > 0) this.emit('fail', failure)
+    item.waiter?.reject(err)
+    this.#settle(item, true)
+  }
+
+  #settle (item: StreamItem, failed: boolean): void {
+    const bytes = item.charged
+    item.body = null
+    item.pixels = null
+    item.charged = 0
+    item.waiter = null
+    this.#outstanding--
+    if (item.spilled) this.#spill.settledOne()
+    if (this.#barriers.size > 0) {
+      const released = this.#barriers.settled(item, failed)
+      if (released !== null) for (const b of released) this.#releaseBarrier(b)
+    }
+    this.#released(bytes)
+    if (this.#outstanding === 0) this.#onIdle?.()
+  }
+
+  #releaseBarrier (b: PendingBarrier): void {
+    const item = b.item
+    if (b.earlierFailed.length > 0 && !item.sendAnyway) {
+      this.#failed(item, new StoreFailedError(`${item.path} not sent: ${b.earlierFailed.length} earlier file(s) failed`, b.earlierFailed))
+      return
+    }
+    item.state = ItemState.QUEUED
+    this.#route(item)
+  }
+
+  #released (bytes: number): void {
+    this.#budget.release(bytes)
+    if (this.#spill.pending > 0) this.#replay()
+    if (this.#needDrain && this.#state === 'open') {
+      const room = this.#o.overflow === 'spill' && this.#spill.pending > 0
+        ? this.#spill.canTake(this.#lastSize)
+        : this.#budget.fits(this.#lastSize)
+      if (room) {
+        this.#needDrain = false
+        this.emit('drain')
+      }
+    }
+  }
+
+  /** Fails every file not yet settled (destroy, close timeout). */
+  #abortAll (err: Error): void {
+    for (const p of this.#pushers) for (const item of p.destroy(err)) this.#failed(item, err)
+    this.#parked.drain((item) => { this.#failed(item, err) })
+    for (const b of this.#barriers.takeAll()) this.#failed(b.item, err)
+    for (const item of this.#pipeline.takeVerifying()) this.#failed(item, err)
+    const { files, journal } = this.#spill.abort()
+    if (journal !== null) this.#journalKept = journal
+    for (const f of files) {
+      const item = new StreamItem(f.seq, f.path, '', -1, false, false)
+      item.waiter = f.waiter
+      this.#failed(item, err)
+    }
+    this.#budget.rejectWaiters(err)
+  }
+
+  // ---------------------------------------------------------------- ticker, report
+
+  #tick (): void {
+    const now = Date.now()
+    const lag = now - this.#lastTick > 2 * this.#tickMs + 100
+    this.#now = now
+    this.#lastTick = now
+    if (lag) {
+      // The event loop was blocked: answers could not be read, so no node is to blame.
+      for (const p of this.#pushers) if (p.inFlight > 0) p.lastProgress = now
+      return
+    }
+    this.#pipeline.tick(now, this.#pushers)
+  }
+
+  #stopTicker (): void {
+    if (this.#ticker !== null) clearInterval(this.#ticker)
+    this.#ticker = null
+  }
+
+  #report (): StreamReport {
+    const c = this.#counters
+    const nodes: Record<string, NodeReport> = {}
+    for (const p of this.#pushers) nodes[p.url] = { files: p.files, bytes: p.bytes, retries: p.retries, state: p.state }
+    return {
+      files: c.files,
+      bytes: c.bytes,
+      durationMs: this.#durationMs >= 0 ? this.#durationMs : performance.now() - this.#startedAt,
+      nodes,
+      failed: [...c.failed],
+      dropped: c.dropped,
+      spilled: c.spilled,
+      rerouted: c.rerouted,
+      retries: c.retries,
+      verified: c.verified,
+      journal: this.#journalKept
+    }
+  }
+}
+
