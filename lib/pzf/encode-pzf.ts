@@ -19,7 +19,7 @@ import {
   type PzfCompression, type PzfDimOrder, type PzfDtype, type PzfHeaderFields, type PzfPixels
 } from './format.js'
 import { HuffmanEncoder } from './huffman-encoder.js'
-import { quantisationTable } from './sqrt-quantiser.js'
+import { quantisationTable, quantise } from './sqrt-quantiser.js'
 
 /** Square-root quantisation of uint16 pixels to 8-bit levels (PZF.md §6). */
 export interface PzfQuantization {
@@ -288,9 +288,8 @@ function encodeChunks (plan: PzfEncodePlan, target: Uint8Array | null): { out: U
     stream = pixelBytes(plan.data)
   } else {
     const table = quantisationTable(plan.quantization.offset, plan.quantization.scale, plan.pymeExact)
-    const src = plan.data as Uint16Array
-    stream = new Uint8Array(src.length)
-    for (let i = 0; i < src.length; i++) stream[i] = table[src[i] as number] as number
+    stream = new Uint8Array(plan.data.length)
+    quantise(plan.data as Uint16Array, table, stream)
   }
   const enc = huffman()
   const sizes = chunkSizes(stream.length, plan.chunks)

@@ -82,11 +82,6 @@ export class HuffmanDecoder {
     return p
   }
 
-  /** True when the parsed tree is a single leaf (every symbol is the same, zero bits each). */
-  get singleSymbol (): boolean {
-    return (this.#sym[0] as number) >= 0
-  }
-
   /**
    * Decodes `out.length` symbols from `src` (already `parse`d).
    * @throws PzfFormatError if the input ends before `out` is full.

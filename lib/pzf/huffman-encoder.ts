@@ -20,6 +20,7 @@
 import { BitWriter } from './bit-writer.js'
 import { HuffmanCodeBuilder, type HuffmanCode } from './huffman-code.js'
 import { littleEndianHost } from './format.js'
+import { quantise } from './sqrt-quantiser.js'
 
 /** Below this many symbols the 65,536-entry tables cost more than they save. */
 const WORD_KERNEL_MIN_SYMBOLS = 1 << 15
@@ -180,7 +181,7 @@ export class HuffmanEncoder {
     if (!this.#useWords) {
       let q = this.#quantBytes
       if (q === null || q.length < src.length) q = this.#quantBytes = new Uint8Array(Math.max(src.length, 1024))
-      for (let i = 0; i < src.length; i++) q[i] = lut[src[i] as number] as number
+      quantise(src, lut, q)
       writeBytes(w, code, q, 0, src.length)
       return
     }

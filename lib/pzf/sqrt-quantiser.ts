@@ -49,7 +49,7 @@ export function quantisationTable (offset: number, scale: number, pymeExact: boo
 // Acquisition keeps one setting for a whole series: cache the last table (one per thread).
 let lastTable: { offset: number, scale: number, pymeExact: boolean, table: Uint8Array } | null = null
 
-/** Quantises `src` through `table` into `out` (one byte per pixel). */
+/** Quantises `src` through `table` into `out[0 .. src.length)` (one byte per pixel). */
 export function quantise (src: Uint16Array, table: Uint8Array, out: Uint8Array): void {
   for (let i = 0; i < src.length; i++) out[i] = table[src[i] as number] as number
 }

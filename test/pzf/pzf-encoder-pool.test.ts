@@ -193,8 +193,16 @@ t.test('a crashed worker fails only its task and is replaced', async (t) => {
   await t.rejects(pool.runFilter(filters, 'exitWorker', new Uint8Array(1)), { code: 'PYME_ERR_WORKER', message: /code 7/ })
   t.same(Buffer.from(await ok), Buffer.from(encodePzf(frame(), { shape: [96, 64] })), 'the other task is unaffected')
   await t.rejects(pool.runFilter(filters, 'crashLater', new Uint8Array(1)), WorkerError)
-  const after = await Promise.all([1, 2, 3].map(async (s) => await pool.encode(frame(s), { shape: [96, 64] })))
-  t.equal(after.length, 3, 'a replacement worker serves')
+  const g = gate()
+  t.same([...await pool.runFilter(filters, 'crashAfter', new Uint8Array(1), g.arg)], [2], 'answered, now idle')
+  t.equal(pool.threads, 1)
+  g.release()
+  // The pool has no event for this: poll, bounded (at most 10 s).
+  for (let i = 0; i < 2000 && pool.threads > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal(pool.threads, 0, 'the worker that died idle is forgotten')
+  // More tasks than the queue's initial ring: it grows.
+  const after = await Promise.all(Array.from({ length: 40 }, async (_, s) => await pool.encode(frame(s), { shape: [96, 64] })))
+  t.equal(after.length, 40, 'a replacement worker serves')
   t.equal(pool.threads, 1)
   t.equal(pool.pending, 0)
 })
