@@ -617,13 +617,15 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     // Imported on demand: the package root must not load mDNS code unless discovery is used.
     import('../discovery/index.js')
       .then(async ({ startDiscovery }) => await startDiscovery(typeof cluster === 'string' ? { cluster } : cluster))
-      .then((dir) => {
+      .then(async (dir) => {
+        // Follow the settled first answer, so that the initial order is the sorted one; files
+        // put meanwhile wait (parked, within the budget).
+        await dir.waitForServers({ timeoutMs: this.#o.closeTimeoutMs }).catch(() => { /* none yet: follow anyway, close() reports what waits */ })
         if (this.#state === 'destroyed' || this.#state === 'closed') {
-          dir.close().catch(() => { /* closing an unused directory cannot lose data */ })
+          await dir.close()
           return
         }
         this.#follow(dir)
-        dir.waitForServers({ timeoutMs: this.#o.closeTimeoutMs }).catch(() => { /* files stay parked; close() reports them */ })
       }, (err: unknown) => {
         this.destroy(new NoServersError('discovery could not start', { cause: err })).catch(() => { /* reported through the failed files */ })
       })
