@@ -5,4 +5,5 @@
 import type { Command } from './command.js'
 
 export const commands: Readonly<Record<string, { readonly summary: string, readonly load: () => Promise<Command> }>> = {
+  demo: { summary: 'round-trip simulated camera frames through PZF and report speed and size', load: async () => (await import('./demo-command.js')).demoCommand }
 }
