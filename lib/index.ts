@@ -46,6 +46,15 @@ export { parseClusterUri, formatClusterUri, isClusterUri } from './cluster/clust
 export type { ClusterUri } from './cluster/cluster-uri.js'
 
 // Cluster client
+export { Cluster } from './cluster/cluster.js'
+export type { ListOptions, GetOptions, PutOptions } from './cluster/cluster.js'
+export type { ClusterOptions } from './cluster/cluster-options.js'
+export type {
+  DirectoryEntry, DirectoryListing, NodeFailure, WalkStep, FileLocation, ClusterFileStream, PutResult, NodeStatus
+} from './cluster/cluster-types.js'
+export type { PutDistribution, PutDistributionFn } from './cluster/put-distribution.js'
+export { FileType } from './cluster/node-listing.js'
+export type { DataServerInfo, DiscoveryOptions } from './discovery/index.js'
 
 // Streamer
 export { Streamer } from './streamer/streamer.js'

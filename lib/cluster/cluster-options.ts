@@ -1,0 +1,188 @@
+/**
+ * Options of `Cluster.connect` and their validation (once, with InvalidArgumentError naming
+ * the option). Defaults follow PYME's client (PROTOCOL.md §5.11) where it has one.
+ */
+import { InvalidArgumentError } from '../errors.js'
+import type { DiscoveryOptions } from '../discovery/start-discovery.js'
+import type { NodeDirectory } from '../discovery/node-directory.js'
+import type { PutDistribution } from './put-distribution.js'
+
+/** Options of `Cluster.connect`: everything of `DiscoveryOptions`, plus the client's own. */
+export interface ClusterOptions extends DiscoveryOptions {
+  /**
+   * Use this running directory instead of starting discovery (it is not closed by
+   * `Cluster.close()`). The discovery options are then ignored.
+   */
+  readonly directory?: NodeDirectory
+  /** How long `connect` (and a call finding no live server) waits for servers, ms. @default 5000 */
+  readonly discoveryTimeoutMs?: number
+  /** Servers `connect` waits for. @default 1 */
+  readonly minServers?: number
+  /** Listing freshness, ms (PYME: 1 s, plus the duration of the request that fetched it). @default 1000 */
+  readonly listingCacheMs?: number
+  /** Directories (per server) whose listings are cached. @default 1000 */
+  readonly listingCacheDirs?: number
+  /** Names held in cached listings, in total. @default 2000000 */
+  readonly listingCacheNames?: number
+  /** How long own writes are merged into listings that do not show them yet, ms. @default 10000 */
+  readonly ownWriteVisibilityMs?: number
+  /** File locations cached (write-once: they do not expire). @default 100000 */
+  readonly locationCacheEntries?: number
+  /** Files whose contents are cached. 0 disables the cache. @default 100 */
+  readonly fileCacheEntries?: number
+  /** Largest file whose contents are cached, bytes (PYME: 1 MB). @default 1000000 */
+  readonly fileCacheMaxFileBytes?: number
+  /** Total bytes of cached file contents. @default 67108864 */
+  readonly fileCacheBytes?: number
+  /** Listing request timeout, ms (PYME: 10 s). @default 10000 */
+  readonly listTimeoutMs?: number
+  /** GET timeout: for the response head and between body chunks, ms (PYME: 5 s). @default 5000 */
+  readonly getTimeoutMs?: number
+  /** PUT timeout: for progress of the upload and for the answer, ms (PYME: 10 s). @default 10000 */
+  readonly putTimeoutMs?: number
+  /** `/__status` timeout, ms (PYME: 0.5 s). @default 2000 */
+  readonly statusTimeoutMs?: number
+  /** `/__glob` timeout, ms (PYME: 2 s). @default 2000 */
+  readonly globTimeoutMs?: number
+  /** TCP connect timeout, ms. @default 5000 */
+  readonly connectTimeoutMs?: number
+  /** Attempts of `getFile` (locate and read) before giving up (PYME: 3). @default 3 */
+  readonly getRetries?: number
+  /** Pause between `getFile` attempts when servers failed, ms (PYME: 1 s). @default 1000 */
+  readonly retryDelayMs?: number
+  /** Servers tried by `putFile` when connections fail (PYME: 3). @default 3 */
+  readonly putRetries?: number
+  /** Keep-alive connections per server. @default 4 */
+  readonly connectionsPerNode?: number
+  /** Largest listing accepted from a server, bytes. @default 268435456 */
+  readonly maxListingBytes?: number
+  /** Which server a new file goes to. @default 'least-recently-written' (PYME) */
+  readonly distribution?: PutDistribution
+  /**
+   * Read files of servers whose root is on this machine straight from disk. `true` uses the
+   * `Root` a local server reports in `/__status`; `roots` maps server URLs
+   * (`http://127.0.0.1:15348/`) to root directories for servers that do not report one.
+   * @default true
+   */
+  readonly localBypass?: boolean | { readonly roots?: Readonly<Record<string, string>> }
+  /**
+   * What the empty serverfilter of `PYME-CLUSTER:///path` means. PYME reads it as "every
+   * cluster visible"; with `'connected'` it names the cluster this client is connected to;
+   * with `'all'` it is accepted only by a client that sees every cluster (`cluster: ''` with
+   * `serverfilter: { match: 'substring' }`) and refused (InvalidUriError) by others.
+   * @default 'connected'
+   */
+  readonly emptyServerfilter?: 'connected' | 'all'
+  /**
+   * How `putFile` checks that a name is new: `'cache'` refuses names this client has seen
+   * (any cached listing, location or own write); `'cluster'` also lists the directory on every
+   * server first, and refuses to write when a server cannot be asked.
+   * @default 'cache'
+   */
+  readonly existenceCheck?: 'cache' | 'cluster'
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedClusterOptions {
+  readonly discoveryTimeoutMs: number
+  readonly minServers: number
+  readonly listingCacheMs: number
+  readonly listingCacheDirs: number
+  readonly listingCacheNames: number
+  readonly ownWriteVisibilityMs: number
+  readonly locationCacheEntries: number
+  readonly fileCacheEntries: number
+  readonly fileCacheMaxFileBytes: number
+  readonly fileCacheBytes: number
+  readonly listTimeoutMs: number
+  readonly getTimeoutMs: number
+  readonly putTimeoutMs: number
+  readonly statusTimeoutMs: number
+  readonly globTimeoutMs: number
+  readonly connectTimeoutMs: number
+  readonly getRetries: number
+  readonly retryDelayMs: number
+  readonly putRetries: number
+  readonly connectionsPerNode: number
+  readonly maxListingBytes: number
+  readonly distribution: PutDistribution
+  readonly localBypass: boolean
+  readonly localRoots: ReadonlyMap<string, string>
+  readonly emptyServerfilter: 'connected' | 'all'
+  readonly existenceCheck: 'cache' | 'cluster'
+}
+
+function int (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number {
+  const v = options[name]
+  if (v === undefined) return fallback
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new InvalidArgumentError(`invalid ${name}: expected an integer >= ${min}`)
+  }
+  return v
+}
+
+function oneOf<T extends string> (options: ClusterOptions, name: keyof ClusterOptions, allowed: readonly T[]): T {
+  const v = options[name] ?? allowed[0]
+  if (!allowed.includes(v as T)) throw new InvalidArgumentError(`invalid ${name}: expected ${allowed.map((a) => `'${a}'`).join(' or ')}`)
+  return v as T
+}
+
+function normaliseUrl (url: string): string {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid localBypass.roots: '${url}' is not a URL`, { cause: err })
+  }
+  if (u.protocol !== 'http:') throw new InvalidArgumentError(`invalid localBypass.roots: '${url}' is not an http:// URL`)
+  return `http://${u.host}/`
+}
+
+/** Applies defaults; throws InvalidArgumentError naming the bad option. */
+export function resolveClusterOptions (options: ClusterOptions): ResolvedClusterOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
+  const bypass = options.localBypass ?? true
+  const roots = new Map<string, string>()
+  if (typeof bypass === 'object' && bypass !== null) {
+    const given = bypass.roots ?? {}
+    if (typeof given !== 'object' || given === null) throw new InvalidArgumentError('invalid localBypass.roots: expected an object')
+    for (const [url, root] of Object.entries(given)) {
+      if (typeof root !== 'string' || root === '') throw new InvalidArgumentError(`invalid localBypass.roots: root of '${url}' must be a directory path`)
+      roots.set(normaliseUrl(url), root)
+    }
+  } else if (typeof bypass !== 'boolean') {
+    throw new InvalidArgumentError('invalid localBypass: expected a boolean or { roots }')
+  }
+  const distribution = options.distribution ?? 'least-recently-written'
+  if (distribution !== 'least-recently-written' && distribution !== 'round-robin' && typeof distribution !== 'function') {
+    throw new InvalidArgumentError("invalid distribution: expected 'least-recently-written', 'round-robin' or a function")
+  }
+  return {
+    discoveryTimeoutMs: int(options, 'discoveryTimeoutMs', 5000, 0),
+    minServers: int(options, 'minServers', 1, 1),
+    listingCacheMs: int(options, 'listingCacheMs', 1000, 0),
+    listingCacheDirs: int(options, 'listingCacheDirs', 1000, 1),
+    listingCacheNames: int(options, 'listingCacheNames', 2_000_000, 1),
+    ownWriteVisibilityMs: int(options, 'ownWriteVisibilityMs', 10_000, 0),
+    locationCacheEntries: int(options, 'locationCacheEntries', 100_000, 0),
+    fileCacheEntries: int(options, 'fileCacheEntries', 100, 0),
+    fileCacheMaxFileBytes: int(options, 'fileCacheMaxFileBytes', 1_000_000, 0),
+    fileCacheBytes: int(options, 'fileCacheBytes', 64 * 1024 * 1024, 0),
+    listTimeoutMs: int(options, 'listTimeoutMs', 10_000, 1),
+    getTimeoutMs: int(options, 'getTimeoutMs', 5000, 1),
+    putTimeoutMs: int(options, 'putTimeoutMs', 10_000, 1),
+    statusTimeoutMs: int(options, 'statusTimeoutMs', 2000, 1),
+    globTimeoutMs: int(options, 'globTimeoutMs', 2000, 1),
+    connectTimeoutMs: int(options, 'connectTimeoutMs', 5000, 1),
+    getRetries: int(options, 'getRetries', 3, 1),
+    retryDelayMs: int(options, 'retryDelayMs', 1000, 0),
+    putRetries: int(options, 'putRetries', 3, 1),
+    connectionsPerNode: int(options, 'connectionsPerNode', 4, 1),
+    maxListingBytes: int(options, 'maxListingBytes', 256 * 1024 * 1024, 2),
+    distribution,
+    localBypass: bypass !== false,
+    localRoots: roots,
+    emptyServerfilter: oneOf(options, 'emptyServerfilter', ['connected', 'all'] as const),
+    existenceCheck: oneOf(options, 'existenceCheck', ['cache', 'cluster'] as const)
+  }
+}
