@@ -18,14 +18,16 @@ import { fileURLToPath } from 'node:url'
 import { ClosedError, InvalidArgumentError, NotFoundError } from '../errors.js'
 import { decodePzf, type DecodedPzf, type PzfDecodeLimits } from '../pzf/decode-pzf.js'
 import { FrameIndexSet } from '../backends/frame-index-set.js'
+import { isClusterUri } from '../cluster/cluster-uri.js'
 import { parseEvents, type SeriesEvent } from './event-log.js'
 import { FolderSource } from './folder-source.js'
 import { MetaDataHandler } from './metadata-handler.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE, parseFrameFileName } from './series-layout.js'
+import type { ClusterSourceOptions } from './cluster-source.js'
 import type { SeriesSource } from './series-source.js'
 
-/** Options of `SeriesReader`. */
-export interface SeriesReaderOptions {
+/** Options of `SeriesReader`; `cluster`, `servers` and `settleMs` apply to `PYME-CLUSTER://` URIs. */
+export interface SeriesReaderOptions extends ClusterSourceOptions {
   /** Limits for every frame decode (`decodePzf`). @default decodePzf's defaults */
   readonly limits?: PzfDecodeLimits
   /**
@@ -90,11 +92,19 @@ export class SeriesReader {
   }
 
   /**
-   * Opens a series: a local directory path or `file://` URL. Reads metadata.json (a
-   * `NotFoundError` when there is none: not a series) and lists the frames.
+   * Opens a series: `PYME-CLUSTER://<serverfilter>/<series>` (through a `Cluster`: the one
+   * given as `options.cluster`, else one connected with `options.cluster` / `servers` and the
+   * URI's serverfilter as cluster name, closed again by `close()`), a local directory path, or
+   * a `file://` URL. Reads metadata.json (a `NotFoundError` when there is none: not a series)
+   * and lists the frames.
    */
   static async open (uriOrPath: string, options: SeriesReaderOptions = {}): Promise<SeriesReader> {
     if (typeof uriOrPath !== 'string' || uriOrPath === '') throw new InvalidArgumentError('invalid series: expected a path or URI')
+    if (isClusterUri(uriOrPath)) {
+      // Loaded on demand: reading a local series never loads the cluster client.
+      const { ClusterSource } = await import('./cluster-source.js')
+      return await SeriesReader.#open(await ClusterSource.open(uriOrPath, options), true, options)
+    }
     const path = /^file:/i.test(uriOrPath) ? fileURLToPath(uriOrPath) : uriOrPath
     return await SeriesReader.#open(new FolderSource(path), true, options)
   }
