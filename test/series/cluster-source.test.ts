@@ -8,7 +8,7 @@ import type { DataServer } from '../../lib/server/index.js'
 import { ClusterSource } from '../../lib/series/cluster-source.js'
 import { SeriesReader } from '../../lib/series/series-reader.js'
 import { startDataServers } from '../helpers/data-servers.js'
-import { cameraFrame } from '../backends/frames.js'
+import { cameraFrame, compareReadBack } from '../backends/frames.js'
 
 const vectors = new URL('../../../shared/vectors/pzf/', import.meta.url)
 
@@ -51,14 +51,7 @@ t.test('a series spread over two servers, read by PYME-CLUSTER:// URI', async (t
   await put(servers[0]!, `${name}/events.json`, backend.files.get('events.json')!)
   const status = await reader.refresh()
   t.same(status, { complete: true, frameCount: 40, contiguousFrames: 40, missingCount: 0 })
-  let bad = 0
-  let i = 0
-  for await (const f of reader.frames()) {
-    if (Buffer.compare(Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength), Buffer.from(frames[i]!.buffer)) !== 0) bad++
-    i++
-  }
-  t.equal(i, 40)
-  t.equal(bad, 0, 'every frame bit for bit, from whichever server holds it')
+  t.same(await compareReadBack(reader, frames), { read: 40, differing: [] }, 'every frame bit for bit, from whichever server holds it')
   t.same((await reader.events()).map((e) => e.name), ['StartAq'])
   await reader.close()
 

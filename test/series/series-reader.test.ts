@@ -9,7 +9,7 @@ import { NotFoundError } from '../../lib/errors.js'
 import type { DecodedPzf } from '../../lib/pzf/decode-pzf.js'
 import { SeriesReader } from '../../lib/series/series-reader.js'
 import type { SeriesSource } from '../../lib/series/series-source.js'
-import { cameraFrame } from '../backends/frames.js'
+import { bytesOf, cameraFrame } from '../backends/frames.js'
 
 const vectors = new URL('../../../shared/vectors/pzf/', import.meta.url)
 
@@ -21,7 +21,7 @@ async function tempDir (t: Test): Promise<string> {
 
 /** The decoded pixels in C order of (Width, Height, Depth), as the vectors' .raw files hold them. */
 function cOrderBytes (f: DecodedPzf): Buffer {
-  const src = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength)
+  const src = bytesOf(f.data)
   if (f.dimOrder === 'C') return src
   const [w, h, d] = f.shape
   const bpp = f.data.BYTES_PER_ELEMENT
