@@ -1,0 +1,103 @@
+/**
+ * The ceiling for the streamer benchmark: a hand-written pipelined PUT client on raw sockets,
+ * one connection per server, a fixed window of requests in flight, the same request shape as
+ * PYME's Streamer (PROTOCOL.md §6.3) and the smallest response parser that works (status line,
+ * Content-Length, skip the body). It does nothing else: no accounting, no retries, no budget.
+ */
+import { connect, type Socket } from 'node:net'
+
+/** Result of one run. */
+export interface RawRunResult {
+  readonly frames: number
+  readonly bytes: number
+  readonly seconds: number
+  readonly errors: number
+}
+
+interface Conn {
+  readonly socket: Socket
+  inFlight: number
+  buf: Buffer
+}
+
+function open (url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), hostname, () => { resolve(s) })
+    s.setNoDelay(true)
+    s.once('error', reject)
+  })
+}
+
+/** Counts complete responses in `buf`; returns [responses, non-2xx, bytes consumed]. */
+function parse (buf: Buffer): [number, number, number] {
+  let off = 0
+  let n = 0
+  let bad = 0
+  for (;;) {
+    const end = buf.indexOf('\r\n\r\n', off, 'latin1')
+    if (end < 0) break
+    const head = buf.toString('latin1', off, end)
+    const status = Number(head.slice(9, 12))
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head)
+    const len = m === null ? 0 : Number(m[1])
+    if (buf.length < end + 4 + len) break
+    off = end + 4 + len
+    if (status === 100) continue
+    n++
+    if (status < 200 || status > 299) bad++
+  }
+  return [n, bad, off]
+}
+
+/**
+ * PUTs `body` as `<prefix>/frameNNNNN.pzf` round-robin to `servers` for `seconds`, keeping
+ * `window` requests in flight per connection; waits for every answer before returning.
+ */
+export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer, seconds: number, window: number): Promise<RawRunResult> {
+  const conns: Conn[] = []
+  for (const url of servers) conns.push({ socket: await open(url), inFlight: 0, buf: Buffer.alloc(0) })
+  const started = performance.now()
+  const deadline = started + seconds * 1000
+  let next = 0
+  let done = 0
+  let errors = 0
+  let stopping = false
+  let finish: () => void = () => {}
+  const finished = new Promise<void>((resolve) => { finish = resolve })
+
+  const send = (c: Conn): void => {
+    while (!stopping && c.inFlight < window) {
+      if (performance.now() >= deadline) {
+        stopping = true
+        break
+      }
+      const name = `/${prefix}/frame${String(next++).padStart(5, '0')}.pzf`
+      c.socket.cork()
+      c.socket.write(`PUT ${name} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1')
+      c.socket.write(body)
+      c.socket.uncork()
+      c.inFlight++
+    }
+    if (stopping && conns.every((x) => x.inFlight === 0)) finish()
+  }
+
+  for (const c of conns) {
+    c.socket.on('data', (chunk: Buffer) => {
+      c.buf = c.buf.length === 0 ? chunk : Buffer.concat([c.buf, chunk])
+      const [n, bad, used] = parse(c.buf)
+      c.buf = c.buf.subarray(used)
+      c.inFlight -= n
+      done += n
+      errors += bad
+      send(c)
+    })
+    c.socket.on('error', () => { errors++ })
+  }
+  for (const c of conns) send(c)
+  await finished
+  const secondsTaken = (performance.now() - started) / 1000
+  for (const c of conns) c.socket.end()
+  // Only stored files count.
+  return { frames: done - errors, bytes: (done - errors) * body.length, seconds: secondsTaken, errors }
+}
