@@ -3,49 +3,52 @@
  * bit 7 of byte 0; the last byte is zero-padded.
  *
  * ```
- *   acc: | 0 ... 0 | n pending bits (right-aligned, n < 32) |
- *   a full 32-bit word is stored big-endian at `pos`, so the byte order is the bit order
+ *   acc (32 bits): | k pending bits (k <= 7) | zeros |     bytes before `pos` are final
+ *   write(code, len <= 24):  acc |= code << (32 - k - len); k += len; emit k >>> 3 whole bytes
  * ```
- * Hot loops copy `acc`/`n`/`pos` into locals and write them back (see huffman-encoder.ts).
+ * Because at most 7 bits are pending, any code of up to 24 bits fits the accumulator
+ * without a check. The hot loop in huffman-encoder.ts uses the same state with an
+ * unconditional 4-byte store per symbol (no data-dependent branch); this class is the
+ * careful version, which never writes past the bytes it completes.
  */
 
+/** Longest code one `write` call (and one hot-loop step) accepts. */
+export const MAX_WRITE_BITS = 24
+
 export class BitWriter {
-  view: DataView
-  /** Byte position of the next full word. */
+  readonly view: DataView
+  /** Next byte to write. */
   pos: number
-  /** Pending bits, right-aligned; bits above `n` are zero. */
+  /** Pending bits, left-aligned; the rest is zero. */
   acc = 0
-  /** Number of pending bits, 0..31. */
-  n = 0
+  /** Number of pending bits, 0..7. */
+  k = 0
 
   constructor (target: Uint8Array, offset: number) {
     this.view = new DataView(target.buffer, target.byteOffset, target.byteLength)
     this.pos = offset
   }
 
-  /** Appends the low `len` bits of `code` (1 <= len <= 32; no bits set above `len`). */
+  /** Appends the low `len` bits of `code` (1 <= len <= 24; no bits set above `len`). */
   write (code: number, len: number): void {
-    const n = this.n
-    if (n + len < 32) {
-      this.acc = (this.acc << len) | code
-      this.n = n + len
-      return
+    let k = this.k + len
+    let acc = this.acc | (code << (32 - k))
+    while (k >= 8) {
+      this.view.setUint8(this.pos++, acc >>> 24)
+      acc <<= 8
+      k -= 8
     }
-    const r = n + len - 32
-    // n === 0 implies acc === 0, so the (acc << 32 === acc) quirk of JS shifts is harmless.
-    this.view.setUint32(this.pos, (this.acc << (32 - n)) | (code >>> r))
-    this.pos += 4
-    this.acc = code & ((1 << r) - 1)
-    this.n = r
+    this.acc = acc
+    this.k = k
   }
 
-  /** Appends `len` bits stored one per byte in `bits[base..]` (codes longer than 32 bits). */
+  /** Appends `len` bits stored one per byte in `bits[base..]` (codes longer than 24 bits). */
   writePath (bits: Uint8Array, base: number, len: number): void {
     let j = 0
     while (j < len) {
-      const take = Math.min(24, len - j)
+      const take = Math.min(MAX_WRITE_BITS, len - j)
       let v = 0
-      for (let k = 0; k < take; k++) v = (v << 1) | (bits[base + j + k] as number)
+      for (let i = 0; i < take; i++) v = (v << 1) | (bits[base + j + i] as number)
       this.write(v, take)
       j += take
     }
@@ -53,18 +56,9 @@ export class BitWriter {
 
   /** Flushes the pending bits, zero-padded to a byte; returns the end position. */
   finish (): number {
-    let n = this.n
-    if (n > 0) {
-      const word = this.acc << (32 - n)
-      let shift = 24
-      while (n > 0) {
-        this.view.setUint8(this.pos++, (word >>> shift) & 0xff)
-        shift -= 8
-        n -= 8
-      }
-    }
+    if (this.k > 0) this.view.setUint8(this.pos++, this.acc >>> 24)
     this.acc = 0
-    this.n = 0
+    this.k = 0
     return this.pos
   }
 }

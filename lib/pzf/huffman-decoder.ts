@@ -4,15 +4,17 @@
  * every bit read is bounds-checked, and running out of input before `out` is full is
  * an error. Trailing padding bits (and any bytes after the last symbol) are ignored.
  *
- * Decoding is table-driven: the next K = 12 bits index a table whose entry gives one
- * or two whole symbols and the bits they use, or, for longer codes, the tree node
- * reached after K bits, from where the walk continues bit by bit.
+ * Decoding is table-driven: the next K = 12 bits index two tables that give up to four
+ * whole symbols and the bits they use, or, for codes longer than K, the tree node reached
+ * after K bits, from where the walk continues bit by bit.
  * ```
- *   entry (int32): | count (8) | bits used (8) | sym2 (8) | sym1 (8) |   count 1 or 2 symbols
- *                  | 1 (sign) |             0            | node (16) |   long code: walk from node
+ *   single[i] (int32): | kind (8) | length (8) | 0 (8) | symbol (8) |   one symbol
+ *                      | 1 (sign) |        0           | node (16)  |   long code: walk from node
+ *   syms[i]   (int32): | sym4 | sym3 | sym2 | sym1 |   stored as one little-endian word
+ *   meta[i]   (int32): | 0 | count (1-4) (8) | bits used (8) |, or -1 for a long code
  * ```
- * The fast loop stores both symbol bytes unconditionally and advances by `count`, so the
- * common case has no data-dependent branch.
+ * The fast loop stores all four symbol bytes with one 32-bit write and advances by
+ * `count`, so the common case has no data-dependent branch.
  */
 import { PzfFormatError } from '../errors.js'
 
@@ -21,7 +23,6 @@ const TABLE_SIZE = 1 << K
 const MAX_NODES = 511
 const MAX_DEPTH = 255
 const ONE = 1 << 24
-const TWO = 2 << 24
 // Sign bit: the entry is a tree node to continue from (codes longer than K bits).
 const LONG = 1 << 31
 
@@ -101,6 +102,7 @@ export class HuffmanDecoder {
     const meta = this.#meta
     const totalBits = src.length * 8
     const view = new DataView(src.buffer, src.byteOffset, src.byteLength)
+    const outView = new DataView(out.buffer, out.byteOffset, out.byteLength)
     // Four bytes can be read at p >>> 3 while p < safeBits.
     const safeBits = (src.length - 3) * 8
     let p = this.#treeBits
@@ -109,11 +111,7 @@ export class HuffmanDecoder {
       const idx = (view.getUint32(p >>> 3) << (p & 7)) >>> (32 - K)
       const m = meta[idx] as number
       if (m >= 0) {
-        const s = syms[idx] as number
-        out[o] = s
-        out[o + 1] = s >>> 8
-        out[o + 2] = s >>> 16
-        out[o + 3] = s >>> 24
+        outView.setInt32(o, syms[idx] as number, true)
         o += m >>> 8
         p += m & 0xff
       } else {

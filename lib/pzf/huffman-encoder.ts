@@ -8,7 +8,8 @@
  * - word kernel: the input read as little-endian uint16 words; a 65,536-entry table
  *   maps each word to the concatenated codes of its two bytes (or, when quantising, to
  *   the code of its quantised level), so one look-up and one accumulator step emit a
- *   whole pixel. A word whose combined code is longer than 32 bits takes a slow path.
+ *   whole pixel, with no data-dependent branch (see bit-writer.ts). A word whose
+ *   combined code is longer than 24 bits takes a slow path.
  * ```
  *   hist[65536] (uint16 words) --fold--> counts[256] (bytes) --> HuffmanCode
  *   table[v] = code(lo(v)) ++ code(hi(v))   |  quantised: table[v] = code(lut[v])
@@ -17,7 +18,7 @@
  * `plan…()` returns the stream length in bytes, `write()` then writes that stream.
  * One encoder per thread; not re-entrant between `plan` and `write`.
  */
-import { BitWriter } from './bit-writer.js'
+import { BitWriter, MAX_WRITE_BITS } from './bit-writer.js'
 import { HuffmanCodeBuilder, type HuffmanCode } from './huffman-code.js'
 import { littleEndianHost } from './format.js'
 import { quantise } from './sqrt-quantiser.js'
@@ -25,8 +26,8 @@ import { quantise } from './sqrt-quantiser.js'
 /** Below this many symbols the 65,536-entry tables cost more than they save. */
 const WORD_KERNEL_MIN_SYMBOLS = 1 << 15
 
-/** Longest code a word-table entry holds (`code << 6 | length` in an int32). */
-const MAX_TABLE_CODE = 26
+/** Longest code a word-table entry holds: what one branch-free writer step accepts. */
+const MAX_TABLE_CODE = MAX_WRITE_BITS
 
 const MODE_NONE = 0
 const MODE_BYTES = 1
@@ -105,8 +106,9 @@ export class HuffmanEncoder {
     if (src === null || this.#length === 0) return offset
     const w = new BitWriter(target, offset)
     writeTree(w, code)
-    if (mode === MODE_QUANT) this.#writeQuant(w, code, src as Uint16Array, lut as Uint8Array)
-    else this.#writeBytesMode(w, code, src as Uint8Array)
+    const end = offset + this.#length
+    if (mode === MODE_QUANT) this.#writeQuant(w, code, src as Uint16Array, lut as Uint8Array, end)
+    else this.#writeBytesMode(w, code, src as Uint8Array, end)
     return w.finish()
   }
 
@@ -153,7 +155,7 @@ export class HuffmanEncoder {
     return (this.#tab ??= new Int32Array(65536))
   }
 
-  #writeBytesMode (w: BitWriter, code: HuffmanCode, src: Uint8Array): void {
+  #writeBytesMode (w: BitWriter, code: HuffmanCode, src: Uint8Array, end: number): void {
     if (!this.#useWords) {
       writeBytes(w, code, src, 0, src.length)
       return
@@ -173,11 +175,11 @@ export class HuffmanEncoder {
       const len = (lengths[lo] as number) + (lengths[hi] as number)
       tab[v] = len <= MAX_TABLE_CODE ? ((((codes[lo] as number) << (lengths[hi] as number)) | (codes[hi] as number)) << 6) | len : 0
     }
-    writeWords(w, code, words, tab, null)
+    writeWords(w, code, words, tab, null, end)
     if (tail) writeBytes(w, code, src, src.length - 1, src.length)
   }
 
-  #writeQuant (w: BitWriter, code: HuffmanCode, src: Uint16Array, lut: Uint8Array): void {
+  #writeQuant (w: BitWriter, code: HuffmanCode, src: Uint16Array, lut: Uint8Array, end: number): void {
     if (!this.#useWords) {
       let q = this.#quantBytes
       if (q === null || q.length < src.length) q = this.#quantBytes = new Uint8Array(Math.max(src.length, 1024))
@@ -193,7 +195,7 @@ export class HuffmanEncoder {
       const len = code.lengths[s] as number
       tab[v] = len <= MAX_TABLE_CODE ? ((code.codes[s] as number) << 6) | len : 0
     }
-    writeWords(w, code, src, tab, lut)
+    writeWords(w, code, src, tab, lut, end)
   }
 }
 
@@ -221,7 +223,7 @@ function writeBytes (w: BitWriter, code: HuffmanCode, src: Uint8Array, from: num
   for (let i = from; i < to; i++) {
     const s = src[i] as number
     const len = lengths[s] as number
-    if (len <= 32) w.write(codes[s] as number, len)
+    if (len <= MAX_WRITE_BITS) w.write(codes[s] as number, len)
     else w.writePath(code.paths, s * 256, len)
   }
 }
@@ -229,54 +231,61 @@ function writeBytes (w: BitWriter, code: HuffmanCode, src: Uint8Array, from: num
 /** Writes the code of symbol `s` whatever its length. */
 function writeSymbol (w: BitWriter, code: HuffmanCode, s: number): void {
   const len = code.lengths[s] as number
-  if (len <= 32) w.write(code.codes[s] as number, len)
+  if (len <= MAX_WRITE_BITS) w.write(code.codes[s] as number, len)
   else w.writePath(code.paths, s * 256, len)
 }
 
 /**
  * The hot loop: one table look-up per uint16 word. A table entry is `code << 6 | length`
- * (length <= 26); `0` marks words whose code is longer, which go through the writer's
- * slow path (both bytes, or the quantised level `lut[v]`).
+ * (length <= 24); `0` marks words whose code is longer, which go through the careful
+ * writer (both bytes, or the quantised level `lut[v]`).
+ *
+ * Each step ORs the code into the accumulator, stores all 4 accumulator bytes at `pos`
+ * (rewriting the partial byte with the same bits) and advances by the whole bytes done:
+ * at most 3 per step. So a run of `(end - 4 - pos) / 3` steps cannot store past `end`,
+ * the exact end of the stream; the last few words go through the careful writer.
  */
 function writeWords (w: BitWriter, code: HuffmanCode, words: Uint16Array, tab: Int32Array,
-  lut: Uint8Array | null): void {
+  lut: Uint8Array | null, end: number): void {
   const view = w.view
-  let pos = w.pos
-  let acc = w.acc
-  let n = w.n
   const count = words.length
-  for (let i = 0; i < count; i++) {
-    const v = words[i] as number
-    const e = tab[v] as number
-    const len = e & 63
-    const c = e >>> 6
-    if (n + len < 32) {
-      if (len === 0) {
-        w.pos = pos
-        w.acc = acc
-        w.n = n
-        if (lut === null) {
-          writeSymbol(w, code, v & 0xff)
-          writeSymbol(w, code, v >>> 8)
-        } else {
-          writeSymbol(w, code, lut[v] as number)
-        }
-        pos = w.pos
-        acc = w.acc
-        n = w.n
-        continue
-      }
-      acc = (acc << len) | c
-      n += len
-    } else {
-      const r = n + len - 32
-      view.setUint32(pos, (acc << (32 - n)) | (c >>> r))
-      pos += 4
-      acc = c & ((1 << r) - 1)
-      n = r
+  let i = 0
+  while (i < count) {
+    const safe = Math.floor((end - 4 - w.pos) / 3)
+    if (safe <= 0) break
+    const stop = Math.min(count, i + safe)
+    let pos = w.pos
+    let acc = w.acc
+    let k = w.k
+    for (; i < stop; i++) {
+      const e = tab[words[i] as number] as number
+      const len = e & 63
+      if (len === 0) break
+      k += len
+      acc |= (e >>> 6) << (32 - k)
+      view.setUint32(pos, acc)
+      const whole = k >>> 3
+      pos += whole
+      acc <<= whole << 3
+      k &= 7
     }
+    w.pos = pos
+    w.acc = acc
+    w.k = k
+    if (i < stop) writeSlow(w, code, words[i++] as number, tab, lut)
   }
-  w.pos = pos
-  w.acc = acc
-  w.n = n
+  for (; i < count; i++) writeSlow(w, code, words[i] as number, tab, lut)
+}
+
+/** One word through the careful writer: its table entry, or symbol by symbol when longer. */
+function writeSlow (w: BitWriter, code: HuffmanCode, v: number, tab: Int32Array, lut: Uint8Array | null): void {
+  const e = tab[v] as number
+  if ((e & 63) !== 0) {
+    w.write(e >>> 6, e & 63)
+  } else if (lut === null) {
+    writeSymbol(w, code, v & 0xff)
+    writeSymbol(w, code, v >>> 8)
+  } else {
+    writeSymbol(w, code, lut[v] as number)
+  }
 }
