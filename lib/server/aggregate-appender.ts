@@ -10,11 +10,10 @@
  *   normal PUT to an aggregate file gets 405 like any existing name;
  * - the listing shows the real size after each append.
  */
-import { createReadStream, constants } from 'node:fs'
-import { lstat, open, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, open, writeFile, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import type { BodyLimits } from './body-receiver.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
 import { RESERVED_PREFIX } from './root-fs.js'
@@ -34,6 +33,24 @@ async function lstatOrUndefined (path: string): Promise<import('node:fs').Stats 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw failureForFsError(err)
+  }
+}
+
+const COPY_CHUNK = 1 << 20
+
+// Appends the file `source` to `target` in bounded chunks.
+async function copyInto (source: string, target: FileHandle): Promise<void> {
+  const src = await open(source, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(COPY_CHUNK)
+    for (;;) {
+      const { bytesRead } = await src.read(buf, 0, COPY_CHUNK, null)
+      if (bytesRead === 0) break
+      let written = 0
+      while (written < bytesRead) written += (await target.write(buf, written, bytesRead - written)).bytesWritten
+    }
+  } finally {
+    await src.close()
   }
 }
 
@@ -92,7 +109,7 @@ export class AggregateAppender {
     let before = 0
     try {
       before = (await fh.stat()).size
-      await pipeline(createReadStream(source), fh.createWriteStream({ autoClose: false }))
+      await copyInto(source, fh)
       const size = (await fh.stat()).size
       this.#ctx.index.fileWritten(dirSegments, name, size, created)
     } catch (err) {

@@ -18,6 +18,18 @@ import type { Writable } from 'node:stream'
 import { createGunzip, type Gunzip } from 'node:zlib'
 import { HttpFailure, failureForFsError } from './http-failure.js'
 
+const BODY_TRUNCATED = 'pyme:body-truncated'
+const truncatedBodies = new WeakSet<IncomingMessage>()
+
+/**
+ * Marks the body of `req` as cut short (the client half-closed mid-body; Node's parser
+ * reports that only as a clientError). A receiver running or started later gives up.
+ */
+export function markBodyTruncated (req: IncomingMessage): void {
+  truncatedBodies.add(req)
+  req.emit(BODY_TRUNCATED)
+}
+
 /** The client closed the connection before the whole body arrived. */
 export class UploadAbortedError extends Error {
   constructor () {
@@ -56,6 +68,7 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
     let decoded = 0
     let raw = 0
     let settled = false
+    let ended = false
     let awaitingSinkDrain = false
     let awaitingInflateDrain = false
     const inflate: Gunzip | undefined = limits.gzip ? createGunzip() : undefined
@@ -67,6 +80,7 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
       req.off('end', onEnd)
       req.off('close', onClose)
       req.off('error', onClose)
+      req.off(BODY_TRUNCATED, onTruncated)
       sink?.off('error', onSinkError)
       // Keep draining whatever is left so that the next request on the socket can be read.
       if (!(outcome instanceof Error) && !outcome.ok && !outcome.failure.closeConnection) req.resume()
@@ -82,7 +96,8 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
         inflate.on('error', noop)
         inflate.destroy()
       }
-      if (f.closeConnection) settle({ ok: false, failure: f })
+      // Once the body has been read completely, nothing else will report the failure.
+      if (f.closeConnection || ended) settle({ ok: false, failure: f })
       else req.resume()
     }
 
@@ -145,6 +160,7 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
     }
 
     const onEnd = (): void => {
+      ended = true
       if (inflate === undefined || failure !== undefined) {
         finishSink()
         return
@@ -160,24 +176,26 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
       }
     }
 
+    const onTruncated = (): void => {
+      inflate?.destroy()
+      settle(new UploadAbortedError())
+    }
+
     const onSinkError = (err: unknown): void => {
       fail(failureForFsError(err))
-      // A failed sink never ends; report once the body has been read.
-      if (req.complete) settle({ ok: false, failure: failureForFsError(err) })
     }
 
     if (inflate !== undefined) {
       inflate.on('data', deliver)
-      inflate.on('error', () => {
-        fail(new HttpFailure(400, 'Invalid gzip body'))
-        if (req.complete) settle({ ok: false, failure: new HttpFailure(400, 'Invalid gzip body') })
-      })
+      inflate.on('error', () => { fail(new HttpFailure(400, 'Invalid gzip body')) })
     }
     sink?.on('error', onSinkError)
     req.on('data', onData)
     req.on('end', onEnd)
     req.on('close', onClose)
     req.on('error', onClose)
+    req.on(BODY_TRUNCATED, onTruncated)
+    if (truncatedBodies.has(req)) onTruncated()
   })
 }
 

@@ -15,13 +15,14 @@
  *                    └──▶ raw 4xx/501 + close                └ other error → 500
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { channel } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { debuglog } from 'node:util'
 import { ServerError } from '../errors.js'
 import { serviceInstanceName } from '../internal/service-name.js'
 import { resolveAdvertiseTarget } from './advertise-address.js'
 import { AggregateAppender } from './aggregate-appender.js'
-import { UploadAbortedError } from './body-receiver.js'
+import { markBodyTruncated, UploadAbortedError } from './body-receiver.js'
 import { DirectoryIndex } from './directory-index.js'
 import { HttpFailure } from './http-failure.js'
 import { MdnsAdvertiser } from './mdns-advertiser.js'
@@ -33,6 +34,21 @@ import { resolveServerOptions, type AdvertiseMode, type DataServerOptions, type 
 import { StatusReport } from './status-report.js'
 
 const debug = debuglog('pyme')
+
+/**
+ * `pyme:server:request`: one message per handled request, after its outcome is settled
+ * (files committed or temp files removed): `{ server, method, url, status }`, status 0 when
+ * the client went away before it could be answered.
+ */
+export const requestChannel = channel('pyme:server:request')
+
+/** The message published on `pyme:server:request`. */
+export interface RequestMessage {
+  readonly server: string
+  readonly method: string
+  readonly url: string
+  readonly status: number
+}
 
 /** Longest request line + headers accepted (PYME: 64 KiB request line). */
 const MAX_HEADER_BYTES = 80 * 1024
@@ -56,12 +72,25 @@ export interface DataServer {
   close (): Promise<void>
 }
 
-function clientErrorStatus (code: string | undefined): [number, string] {
-  switch (code) {
+// The line of the raw packet where the parser stopped (the packet may start with earlier,
+// pipelined requests).
+function failedLine (err: NodeJS.ErrnoException & { rawPacket?: Buffer, bytesParsed?: number }): string {
+  const text = err.rawPacket?.toString('latin1') ?? ''
+  const at = Math.min(err.bytesParsed ?? 0, text.length)
+  const start = text.lastIndexOf('\n', at - 1) + 1
+  return text.slice(start) + '\n'
+}
+
+// A request line that is well-formed apart from its (unknown) method.
+const METHOD_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/\d\.\d\r?\n/
+
+function clientErrorStatus (err: NodeJS.ErrnoException & { rawPacket?: Buffer, bytesParsed?: number }): [number, string] {
+  switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return [431, 'Request Header Fields Too Large']
     case 'HPE_INVALID_METHOD':
-      return [501, 'Unsupported method']
+      // PYME (CPython) answers 501 to an unknown method and 400 to a garbage line.
+      return METHOD_LINE.test(failedLine(err)) ? [501, 'Unsupported method'] : [400, 'Bad Request']
     case 'HPE_INVALID_CONTENT_LENGTH':
       return [413, 'Payload Too Large']
     default:
@@ -174,17 +203,33 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   // Per socket: the tail of its request chain and the last response (for clientError).
   const tails = new WeakMap<Socket, Promise<void>>()
   const lastResponse = new WeakMap<Socket, ServerResponse>()
+  const lastRequest = new WeakMap<Socket, IncomingMessage>()
   let running: RunningDataServer | undefined
 
   const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    await handle(req, res)
+    if (requestChannel.hasSubscribers) {
+      const message: RequestMessage = {
+        server: running?.url ?? '',
+        method: req.method ?? '',
+        url: req.url ?? '',
+        status: res.headersSent || res.writableEnded ? res.statusCode : 0
+      }
+      requestChannel.publish(message)
+    }
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const head = req.method === 'HEAD'
     if (running?.closing === true) res.setHeader('Connection', 'close')
     try {
       await router.handle(req, res)
     } catch (err) {
       if (err instanceof UploadAbortedError) {
-        debug('server: %s %s: client went away mid-body; nothing stored', req.method, req.url)
-        res.destroy()
+        debug('server: %s %s: body cut short; nothing stored', req.method, req.url)
+        // A half-closed client may still read: tell it. A gone one cannot be told.
+        if (!res.headersSent && req.socket.writable) sendFailure(res, new HttpFailure(400, 'Incomplete request body', true), head)
+        else res.destroy()
         return
       }
       const failure = err instanceof HttpFailure ? err : new HttpFailure(500, 'Internal Server Error')
@@ -201,6 +246,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const socket = req.socket
     lastResponse.set(socket, res)
+    lastRequest.set(socket, req)
     const previous = tails.get(socket)
     const task = (previous === undefined ? run(req, res) : previous.then(() => run(req, res)))
     tails.set(socket, task)
@@ -243,11 +289,17 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
       socket.destroy()
       return
     }
-    const [status, reason] = clientErrorStatus(err.code)
+    const [status, reason] = clientErrorStatus(err)
+    // The client half-closed in the middle of a body: that request is answered (400) by its
+    // handler, which must be told; nothing else is owed.
+    const truncated = err.code === 'HPE_INVALID_EOF_STATE'
+    const current = lastRequest.get(socket)
+    if (truncated && current !== undefined && !current.complete) markBodyTruncated(current)
     debug('server: unparsable request (%s): %d', err.code, status)
     const answer = (): void => {
-      if (socket.writable) socket.end(rawFailure(status, reason))
-      else socket.destroy()
+      if (!socket.writable) socket.destroy()
+      else if (truncated) socket.end()
+      else socket.end(rawFailure(status, reason))
     }
     // Answers still owed on this socket go first: pipelined responses stay in order.
     const pending = tails.get(socket)

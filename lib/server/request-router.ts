@@ -11,6 +11,7 @@
  * first (as PYME does), so a pipelined connection stays in step; the only exceptions are
  * bodies too large to drain, answered with `Connection: close`.
  */
+import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -54,6 +55,8 @@ export class RequestRouter {
 
   /** Answers one request; HttpFailure is thrown for the caller to send. */
   async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // CPython (PYME) answers 505 to HTTP/2 and later request lines.
+    if (req.httpVersionMajor >= 2) throw new HttpFailure(505, 'HTTP Version Not Supported', true)
     switch (req.method) {
       case 'GET':
       case 'HEAD':
@@ -89,7 +92,8 @@ export class RequestRouter {
     const real = await this.#fs.resolveExisting(path.segments)
     let fh
     try {
-      fh = await open(real, 'r')
+      // O_NONBLOCK: opening a FIFO must not block (regular files are unaffected).
+      fh = await open(real, constants.O_RDONLY | constants.O_NONBLOCK)
     } catch (err) {
       throw failureForFsError(err)
     }
