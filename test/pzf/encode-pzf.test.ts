@@ -76,6 +76,10 @@ t.test('encodePzfInto and maxPzfLength', async (t) => {
     t.throws(() => encodePzfInto(camera, o, new Uint8Array(expected.length - 1)), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /needs/ })
   }
   t.equal(maxPzfLength(camera, { shape: [64, 48], compression: 'raw' }), 64 + camera.byteLength, 'raw: exact')
+  // A target that is a view at an odd offset of shared memory.
+  const shared = new Uint8Array(new SharedArrayBuffer(maxPzfLength(camera, { shape: [64, 48] }) + 3)).subarray(3)
+  const n = encodePzfInto(camera, { shape: [64, 48] }, shared)
+  t.same(decodePzf(shared.subarray(0, n)).data, camera, 'odd-offset SharedArrayBuffer target')
   // Uniform random bytes: Huffman cannot beat 8 bits per byte, the bound still holds.
   const noise = new Uint8Array(5000).map((_, i) => (Math.imul(i, 2654435761) >>> 13) & 0xff)
   t.ok(encodePzf(noise, { shape: [50, 100] }).length <= maxPzfLength(noise, { shape: [50, 100] }))
