@@ -90,7 +90,6 @@ export class StreamCounters {
   bytes = 0
   dropped = 0
   spilled = 0
-  rerouted = 0
   retries = 0
   verified = 0
   encoding = 0

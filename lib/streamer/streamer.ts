@@ -19,16 +19,16 @@ import {
   OperationTimeoutError, StoreFailedError, type JournalError as JournalErrorType
 } from '../errors.js'
 import { encodeClusterPath, parseWritePath } from '../internal/cluster-path.js'
-import type { DataServerInfo, NodeDirectory } from '../discovery/index.js'
 import type { PzfEncodeOptions } from '../pzf/index.js'
 import { AckPipeline, type AckSink } from './ack-pipeline.js'
 import { BarrierSet, type PendingBarrier } from './barrier-set.js'
 import { ackChannel, dropChannel, retryChannel } from './diagnostics.js'
-import { resolveDistribution, rerouteFrom, type DistributionFn } from './distribution.js'
+import { DiscoveryFollower } from './discovery-follower.js'
+import { resolveDistribution } from './distribution.js'
 import { EncodeStage, ownsWholeBuffer, type EncodeSink } from './encode-stage.js'
 import { MemoryBudget } from './memory-budget.js'
 import { NodePusher } from './node-pusher.js'
-import { RingQueue } from './ring-queue.js'
+import { ItemRouter } from './item-router.js'
 import { dtypeOf, SpillQueue } from './spill-queue.js'
 import type { SpillRecord } from './spill-journal.js'
 import { ItemState, StreamItem, type Ack, type FramePixels, type ItemWaiter } from './stream-item.js'
@@ -121,14 +121,11 @@ function isPixels (data: unknown): data is FramePixels {
 /** Pipelined, accounted streaming of files to PYME data servers. */
 export class Streamer extends EventEmitter<StreamerEvents> {
   readonly #o: ResolvedStreamerOptions
-  readonly #pushers: NodePusher[] = []
-  readonly #byUrl = new Map<string, NodePusher>()
-  readonly #distribution: DistributionFn
+  readonly #router: ItemRouter
   readonly #budget: MemoryBudget
   readonly #counters = new StreamCounters()
   readonly #pipeline: AckPipeline
   readonly #encoder: EncodeStage | null
-  readonly #parked = new RingQueue<StreamItem>(64)
   readonly #barriers = new BarrierSet()
   readonly #spill: SpillQueue
   readonly #startedAt = performance.now()
@@ -146,28 +143,30 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   #onIdle: (() => void) | null = null
   #journalKept: string | null = null
   #durationMs = -1
-  #directory: NodeDirectory | null = null
-  readonly #ownsDirectory: boolean
-  readonly #onAdd = (s: DataServerInfo): void => { this.#addNode(s.url) }
-  readonly #onRemove = (s: DataServerInfo): void => { this.#removeNode(s.url) }
+  readonly #follower: DiscoveryFollower
 
   constructor (options: StreamerOptions) {
     super()
     const o = resolveStreamerOptions(options)
     this.#o = o
-    this.#distribution = resolveDistribution(o.distribution, o.chunkSize)
     this.#budget = new MemoryBudget(o.memoryBudget)
     this.#spill = new SpillQueue(o.spillDir, o.spillLimit)
     const sink = this.#ackSink()
     this.#pipeline = new AckPipeline(sink, o.maxAttempts, o.ackTimeoutMs)
+    this.#router = new ItemRouter(resolveDistribution(o.distribution, o.chunkSize), (url, index) => this.#newPusher(url, index), (item, err) => { this.#failed(item, err) })
     this.#encoder = o.filter === undefined ? null : new EncodeStage(o.filter, this.#encodeSink(), o.encoderPool, o.encoderThreads)
     this.#tickMs = Math.max(10, Math.min(500, Math.floor(o.ackTimeoutMs / 4)))
     this.#ticker = setInterval(() => { this.#tick() }, this.#tickMs)
     this.#ticker.unref()
-    this.#ownsDirectory = o.cluster !== undefined
+    this.#follower = new DiscoveryFollower({
+      add: (url) => { this.#addNode(url) },
+      remove: (url) => { this.#removeNode(url) },
+      failed: (err) => { this.destroy(new NoServersError('discovery could not start', { cause: err })).catch(() => { /* reported through the failed files */ }) },
+      wanted: () => this.#state === 'open' || this.#state === 'closing'
+    })
     for (const url of o.servers) this.#addNode(url)
-    if (o.discovery !== undefined) this.#follow(o.discovery)
-    else if (o.cluster !== undefined) this.#startDiscovery(o.cluster)
+    if (o.discovery !== undefined) this.#follower.follow(o.discovery)
+    else if (o.cluster !== undefined) this.#follower.start(o.cluster, o.closeTimeoutMs)
   }
 
   // ---------------------------------------------------------------- producer API
@@ -246,7 +245,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       const earlier = this.#outstanding
       this.#outstanding++
       if (earlier === 0) {
-        this.#route(item)
+        this.#router.route(item)
       } else {
         item.state = ItemState.WAITING
         this.#barriers.add(item, earlier)
@@ -269,7 +268,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   stats (): StreamStats {
     let queued = 0
     let inFlight = 0
-    const nodes = this.#pushers.map((p) => {
+    const nodes = this.#router.pushers.map((p) => {
       queued += p.queued
       inFlight += p.inFlight
       return { url: p.url, state: p.state, queued: p.queued, inFlight: p.inFlight, inFlightBytes: p.inFlightBytes, files: p.files, bytes: p.bytes, retries: p.retries }
@@ -280,7 +279,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       queued,
       encoding: c.encoding,
       inFlight,
-      parked: this.#parked.length,
+      parked: this.#router.parked,
       acknowledged: c.files,
       bytesAcknowledged: c.bytes,
       failed: c.failed.length,
@@ -291,7 +290,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       spillPending: this.#spill.pending,
       spillBytes: this.#spill.bytes,
       spilled: c.spilled,
-      rerouted: c.rerouted,
+      rerouted: this.#router.rerouted,
       retries: c.retries,
       nodes
     }
@@ -299,7 +298,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   /** The nodes in distribution order (`http://host:port/`). */
   get nodes (): readonly string[] {
-    return this.#pushers.map((p) => p.url)
+    return this.#router.pushers.map((p) => p.url)
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -337,7 +336,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#onIdle?.()
     const teardown: Promise<unknown>[] = []
     if (this.#encoder !== null) teardown.push(this.#encoder.destroy())
-    teardown.push(this.#releaseDirectory())
+    teardown.push(this.#follower.release())
     if (err !== undefined && this.listenerCount('error') > 0) this.emit('error', err)
     this.#destroyed = Promise.allSettled(teardown).then(() => this.#report())
     return this.#destroyed
@@ -360,9 +359,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       }
       this.#state = 'closed'
       this.#stopTicker()
-      const closing: Promise<unknown>[] = this.#pushers.map((p) => p.close())
+      const closing: Promise<unknown>[] = this.#router.pushers.map((p) => p.close())
       if (this.#encoder !== null) closing.push(this.#encoder.close())
-      closing.push(this.#releaseDirectory())
+      closing.push(this.#follower.release())
       await Promise.allSettled(closing)
       this.#durationMs = performance.now() - this.#startedAt
     }
@@ -473,7 +472,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       item.body = body
       item.charged = body.byteLength
       this.#budget.charge(item.charged)
-      this.#route(item)
+      this.#router.route(item)
       return
     }
     const px = pixels as FramePixels
@@ -484,7 +483,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     item.state = ItemState.ENCODING
     this.#budget.charge(item.charged)
     // Route first: the frame keeps its place in its node's queue while it is encoded.
-    this.#route(item)
+    this.#router.route(item)
     if (item.state !== ItemState.ENCODING) return
     this.#counters.encoding++
     ;(this.#encoder as EncodeStage).run(item)
@@ -529,63 +528,13 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     }
   }
 
-  // ---------------------------------------------------------------- routing
+  // ---------------------------------------------------------------- nodes
 
-  #route (item: StreamItem): void {
-    const nodes = this.#pushers
-    const n = nodes.length
-    if (n === 0) {
-      this.#park(item)
-      return
-    }
-    if (item.chosen < 0) {
-      let c: number
-      try {
-        c = this.#distribution(n, { index: item.index < 0 ? undefined : item.index, path: item.path, nodes })
-      } catch (err) {
-        this.#failed(item, new InvalidArgumentError(`distribution function threw for ${item.path}`, { cause: err }))
-        return
-      }
-      if (!Number.isInteger(c) || c < 0 || c >= n) {
-        this.#failed(item, new InvalidArgumentError(`distribution function returned ${String(c)} for ${item.path}; expected an integer from 0 to ${n - 1}`))
-        return
-      }
-      item.chosen = c
-    }
-    const target = rerouteFrom(item.chosen, nodes)
-    if (target < 0) {
-      this.#park(item)
-      return
-    }
-    if (target !== item.chosen) this.#counters.rerouted++
-    item.node = target
-    ;(nodes[target] as NodePusher).enqueue(item)
-  }
-
-  #park (item: StreamItem): void {
-    item.node = -1
-    this.#parked.push(item)
-  }
-
-  #unpark (): void {
-    // Bounded by the count at entry: files that find no node again go back to the tail.
-    for (let n = this.#parked.length; n > 0; n--) {
-      const item = this.#parked.shift() as StreamItem
-      if (item.settled || item.node >= 0) continue
-      this.#route(item)
-    }
-  }
-
-  #addNode (url: string): void {
-    const known = this.#byUrl.get(url)
-    if (known !== undefined) {
-      if (known.revive()) this.#nodeUp(known)
-      return
-    }
+  #newPusher (url: string, index: number): NodePusher {
     const o = this.#o
-    const pusher = new NodePusher({
+    return new NodePusher({
       url,
-      index: this.#pushers.length,
+      index,
       pipelining: o.pipelining,
       connections: o.connections,
       windowBytes: o.windowBytes,
@@ -594,50 +543,19 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       backoffMaxMs: o.backoffMaxMs,
       now: () => this.#now
     }, this.#pipeline)
-    this.#pushers.push(pusher)
-    this.#byUrl.set(url, pusher)
-    if (this.#parked.length > 0) this.#unpark()
+  }
+
+  #addNode (url: string): void {
+    const known = this.#router.get(url) !== undefined
+    if (this.#router.add(url) === null) return
+    // A removed node announced again is back; a new node just joins.
+    if (known) this.emit('node-up', { url })
+    this.#router.unpark()
   }
 
   #removeNode (url: string): void {
-    const p = this.#byUrl.get(url)
-    if (p === undefined) return
-    this.#pipeline.nodeFailed(p, new NoServersError(`${url} left the cluster`), null, 'removed')
-  }
-
-  #follow (dir: NodeDirectory): void {
-    this.#directory = dir
-    const servers = [...dir.servers()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-    for (const s of servers) this.#addNode(s.url)
-    dir.on('add', this.#onAdd)
-    dir.on('remove', this.#onRemove)
-  }
-
-  #startDiscovery (cluster: NonNullable<ResolvedStreamerOptions['cluster']>): void {
-    // Imported on demand: the package root must not load mDNS code unless discovery is used.
-    import('../discovery/index.js')
-      .then(async ({ startDiscovery }) => await startDiscovery(typeof cluster === 'string' ? { cluster } : cluster))
-      .then(async (dir) => {
-        // Follow the settled first answer, so that the initial order is the sorted one; files
-        // put meanwhile wait (parked, within the budget).
-        await dir.waitForServers({ timeoutMs: this.#o.closeTimeoutMs }).catch(() => { /* none yet: follow anyway, close() reports what waits */ })
-        if (this.#state === 'destroyed' || this.#state === 'closed') {
-          await dir.close()
-          return
-        }
-        this.#follow(dir)
-      }, (err: unknown) => {
-        this.destroy(new NoServersError('discovery could not start', { cause: err })).catch(() => { /* reported through the failed files */ })
-      })
-  }
-
-  async #releaseDirectory (): Promise<void> {
-    const dir = this.#directory
-    if (dir === null) return
-    this.#directory = null
-    dir.off('add', this.#onAdd)
-    dir.off('remove', this.#onRemove)
-    if (this.#ownsDirectory) await dir.close()
+    const p = this.#router.get(url)
+    if (p !== undefined) this.#pipeline.nodeFailed(p, new NoServersError(`${url} left the cluster`), null, 'removed')
   }
 
   // ---------------------------------------------------------------- settling
@@ -646,7 +564,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     return {
       stored: (item, pusher, verified) => { this.#stored(item, pusher, verified) },
       failed: (item, err) => { this.#failed(item, err) },
-      reroute: (item) => { this.#route(item) },
+      reroute: (item) => { this.#router.route(item) },
       retried: (item, pusher, err) => {
         this.#counters.retries++
         if (retryChannel.hasSubscribers) retryChannel.publish({ path: item.path, node: pusher.url, attempt: item.attempts, error: err })
@@ -679,7 +597,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     item.state = ItemState.QUEUED
     if (delta > 0) this.#budget.charge(delta)
     if (item.node >= 0) {
-      const p = this.#pushers[item.node] as NodePusher
+      const p = this.#router.pushers[item.node] as NodePusher
       p.requeued(delta)
       p.pump()
     }
@@ -688,7 +606,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   #nodeUp (pusher: NodePusher): void {
     this.emit('node-up', { url: pusher.url })
-    this.#unpark()
+    this.#router.unpark()
   }
 
   #stored (item: StreamItem, pusher: NodePusher, verified: boolean): void {
@@ -744,7 +662,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       return
     }
     item.state = ItemState.QUEUED
-    this.#route(item)
+    this.#router.route(item)
   }
 
   #released (bytes: number): void {
@@ -763,8 +681,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   /** Fails every file not yet settled (destroy, close timeout). */
   #abortAll (err: Error): void {
-    for (const p of this.#pushers) for (const item of p.destroy(err)) this.#failed(item, err)
-    this.#parked.drain((item) => { this.#failed(item, err) })
+    for (const p of this.#router.pushers) for (const item of p.destroy(err)) this.#failed(item, err)
+    this.#router.drainParked((item) => { this.#failed(item, err) })
     for (const b of this.#barriers.takeAll()) this.#failed(b.item, err)
     for (const item of this.#pipeline.takeVerifying()) this.#failed(item, err)
     const { files, journal } = this.#spill.abort()
@@ -786,10 +704,10 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#lastTick = now
     if (lag) {
       // The event loop was blocked: answers could not be read, so no node is to blame.
-      for (const p of this.#pushers) if (p.inFlight > 0) p.lastProgress = now
+      for (const p of this.#router.pushers) if (p.inFlight > 0) p.lastProgress = now
       return
     }
-    this.#pipeline.tick(now, this.#pushers)
+    this.#pipeline.tick(now, this.#router.pushers)
   }
 
   #stopTicker (): void {
@@ -800,7 +718,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   #report (): StreamReport {
     const c = this.#counters
     const nodes: Record<string, NodeReport> = {}
-    for (const p of this.#pushers) nodes[p.url] = { files: p.files, bytes: p.bytes, retries: p.retries, state: p.state }
+    for (const p of this.#router.pushers) nodes[p.url] = { files: p.files, bytes: p.bytes, retries: p.retries, state: p.state }
     return {
       files: c.files,
       bytes: c.bytes,
@@ -809,7 +727,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       failed: [...c.failed],
       dropped: c.dropped,
       spilled: c.spilled,
-      rerouted: c.rerouted,
+      rerouted: this.#router.rerouted,
       retries: c.retries,
       verified: c.verified,
       journal: this.#journalKept

@@ -57,3 +57,17 @@ t.test('PUTs are pipelined: several requests in flight on one socket', async (t)
   t.ok(server.requests.every((r) => r.socket === first), 'all on one socket')
   t.equal(Math.max(...server.requests.map((r) => r.unansweredBefore)), depth - 1, `${depth} requests in flight at once`)
 })
+
+t.test('connections > 1: an undici Pool, pipelined on each socket', async (t) => {
+  const held: Parameters<typeof server.respond>[0][] = []
+  // Hold answers until 8 requests arrived: with 2 connections × pipelining 4 both sockets fill up.
+  const server = await startRawServer(t, (req) => {
+    held.push(req)
+    if (held.length === 8) for (const r of held.splice(0)) server.respond(r, 200)
+  })
+  const s = new Streamer({ servers: [server.url], pipelining: 4, connections: 2 })
+  for (let i = 0; i < 16; i++) s.put(`pool/f${i}`, Buffer.from(String(i)))
+  t.equal((await s.close()).files, 16)
+  t.equal(new Set(server.requests.map((r) => r.socket)).size, 2, 'two connections')
+  t.equal(Math.max(...server.requests.map((r) => r.unansweredBefore)), 3, 'four in flight on a socket')
+})
