@@ -101,7 +101,8 @@ export class AckPipeline implements PusherOwner {
   /** The coarse ack-timeout check, run by the streamer's ticker. */
   tick (now: number, pushers: readonly NodePusher[]): void {
     for (const p of pushers) {
-      if (p.state === 'up' && p.stalled(now, this.#ackTimeoutMs)) {
+      // A full node still owes answers for what it had in flight: it can hang too.
+      if ((p.state === 'up' || p.state === 'full') && p.stalled(now, this.#ackTimeoutMs)) {
         this.nodeFailed(p, new AckTimeoutError(`${p.url} answered nothing for ${this.#ackTimeoutMs} ms with ${p.inFlight} request(s) in flight`), null)
       }
     }
@@ -133,7 +134,10 @@ export class AckPipeline implements PusherOwner {
     pusher.remoteSize(item.target).then((size) => {
       if (!this.#verifying.delete(item)) return
       if (size === h.bytes) this.#sink.stored(item, pusher, true)
-      else {
+      else if (size < 0) {
+        // Gone again between the 405 and the HEAD (removed by hand?): send it once more.
+        this.#retry(item, pusher, new NodeUnreachableError(`${pusher.url}: ${item.path} answered 405, then vanished`))
+      } else {
         this.#sink.failed(item, new AlreadyExistsError(
           `${item.path} already exists on ${pusher.url} with ${size} bytes, not the ${h.bytes} sent`))
       }

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDataServers } from '../helpers/data-servers.js'
 import { Streamer } from '../../lib/streamer/streamer.js'
-import { startLossyProxy } from './raw-http.js'
+import { startLossyProxy, startRawServer } from './raw-http.js'
 
 t.test('answer lost, re-send answered 405, same size: stored (verified)', async (t) => {
   const [server] = await startDataServers(t, 1)
@@ -64,4 +64,21 @@ t.test('answer lost and the server then holds a different size: AlreadyExistsErr
   })
   await t.rejects(s.close(), { code: 'PYME_ERR_STORE_FAILED', failed: ['race/x'] })
   t.equal(await readFile(file, 'utf8'), 'theirs')
+})
+
+t.test('405 to a re-send, then the file is gone (HEAD 404): sent once more', async (t) => {
+  let puts = 0
+  const server = await startRawServer(t, (req) => {
+    if (req.method === 'GET') return server.respond(req, 200, '{}')
+    if (req.method === 'HEAD') return server.respond(req, 404)
+    puts++
+    if (puts === 1) req.socket.destroy() // stored, answer lost
+    else server.respond(req, puts === 2 ? 405 : 200)
+  })
+  const s = new Streamer({ servers: [server.url], backoff: { minMs: 10, maxMs: 20 } })
+  const ack = await s.putAsync('gone/x', Buffer.from('x'))
+  t.equal(ack.attempts, 3)
+  t.equal(ack.verified, false, 'stored by the third send, not by verification')
+  t.same(server.requests.map((r) => r.method), ['PUT', 'GET', 'PUT', 'HEAD', 'PUT'])
+  await s.close()
 })
