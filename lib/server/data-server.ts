@@ -50,6 +50,9 @@ export interface RequestMessage {
   readonly status: number
 }
 
+/** How long close() waits for cut-off requests to clean up, ms. */
+const CLEANUP_MS = 2000
+
 /** Longest request line + headers accepted (PYME: 64 KiB request line). */
 const MAX_HEADER_BYTES = 80 * 1024
 
@@ -110,16 +113,18 @@ class RunningDataServer implements DataServer {
   readonly #server: Server
   readonly #opts: ResolvedServerOptions
   readonly #inFlight: Set<Promise<void>>
+  readonly #responses: Set<ServerResponse>
   readonly #advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
   #closing: Promise<void> | undefined
 
   constructor (init: {
     server: Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
-    inFlight: Set<Promise<void>>, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
+    inFlight: Set<Promise<void>>, responses: Set<ServerResponse>, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
   }) {
     this.#server = init.server
     this.#opts = init.opts
     this.#inFlight = init.inFlight
+    this.#responses = init.responses
     this.#advertiser = init.advertiser
     this.port = init.port
     this.address = init.address
@@ -133,6 +138,16 @@ class RunningDataServer implements DataServer {
   }
 
   get closing (): boolean { return this.#closing !== undefined }
+
+  async #settleInFlight (ms: number): Promise<void> {
+    if (this.#inFlight.size === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled([...this.#inFlight]),
+      new Promise((resolve) => { timer = setTimeout(resolve, ms) })
+    ])
+    clearTimeout(timer)
+  }
 
   close (): Promise<void> {
     this.#closing ??= this.#close()
@@ -149,15 +164,12 @@ class RunningDataServer implements DataServer {
       debug('server: withdrawing the advertisement failed: %s', (err as Error).message)
     }
     server.closeIdleConnections()
-    if (this.#inFlight.size > 0) {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        Promise.allSettled([...this.#inFlight]),
-        new Promise((resolve) => { timer = setTimeout(resolve, this.#opts.closeTimeoutMs) })
-      ])
-      clearTimeout(timer)
-    }
+    // Answers still to come end their connection.
+    for (const res of this.#responses) if (!res.headersSent) res.setHeader('Connection', 'close')
+    await this.#settleInFlight(this.#opts.closeTimeoutMs)
     server.closeAllConnections()
+    // Requests cut off now clean up (temp files) before close() resolves.
+    await this.#settleInFlight(CLEANUP_MS)
     await closed
     debug('server: closed %s', this.url)
   }
@@ -200,6 +212,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   })
 
   const inFlight = new Set<Promise<void>>()
+  const responses = new Set<ServerResponse>()
   // Per socket: the tail of its request chain and the last response (for clientError).
   const tails = new WeakMap<Socket, Promise<void>>()
   const lastResponse = new WeakMap<Socket, ServerResponse>()
@@ -251,8 +264,10 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     const task = (previous === undefined ? run(req, res) : previous.then(() => run(req, res)))
     tails.set(socket, task)
     inFlight.add(task)
+    responses.add(res)
     void task.finally(() => {
       inFlight.delete(task)
+      responses.delete(res)
       if (tails.get(socket) === task) tails.delete(socket)
     })
   }
@@ -353,7 +368,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
 
   running = new RunningDataServer({
     server, opts, port: bound.port, address: bound.address, instanceName: instance.name,
-    inFlight, advertiser, advertisedAddress, root: fs.root
+    inFlight, responses, advertiser, advertisedAddress, root: fs.root
   })
   debug('server: listening on %s (root %s, cluster %s, advertise %s)', running.url, fs.root, opts.cluster, opts.advertise)
   return running

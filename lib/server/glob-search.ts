@@ -32,9 +32,11 @@ export function componentPattern (glob: string): RegExp {
       if (j >= glob.length) {
         re += '\\['
       } else {
-        let body = glob.slice(i + 1, j).replace(/\\/g, '\\\\')
-        if (body.startsWith('!')) body = '^' + body.slice(1)
-        else if (body.startsWith('^')) body = '\\' + body
+        let body = glob.slice(i + 1, j)
+        const negate = body.startsWith('!')
+        if (negate) body = body.slice(1)
+        body = body.replace(/[\\\]\[^]/g, '\\$&')
+        if (negate) body = '^' + body
         re += `[${body}]`
         i = j
       }

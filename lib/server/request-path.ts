@@ -40,16 +40,14 @@ function stripAbsoluteForm (target: string): string {
 /** Translates a request target (or the part after an endpoint prefix). Throws HttpFailure 400. */
 export function translateRequestPath (target: string): RequestPath {
   let path = stripAbsoluteForm(target)
+  const h = path.indexOf('#')
+  if (h >= 0) path = path.slice(0, h)
   let query = ''
   const q = path.indexOf('?')
   if (q >= 0) {
     query = path.slice(q + 1)
     path = path.slice(0, q)
   }
-  const h = path.indexOf('#')
-  if (h >= 0) path = path.slice(0, h)
-  const hq = query.indexOf('#')
-  if (hq >= 0) query = query.slice(0, hq)
   const trailingSlash = path.trimEnd().endsWith('/')
   let decoded: string
   try {
