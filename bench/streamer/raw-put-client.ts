@@ -51,12 +51,15 @@ function parse (buf: Buffer): [number, number, number] {
 }
 
 /**
- * PUTs `body` as `<prefix>/frameNNNNN.pzf` round-robin to `servers` for `seconds`, keeping
- * `window` requests in flight per connection; waits for every answer before returning.
+ * PUTs `body` as `<prefix>/frameNNNNN.pzf` to `servers` for `seconds` over `connections`
+ * sockets per server, keeping `window` requests in flight per socket; waits for every answer
+ * before returning.
  */
-export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer, seconds: number, window: number): Promise<RawRunResult> {
+export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer, seconds: number, window: number, connections = 1): Promise<RawRunResult> {
   const conns: Conn[] = []
-  for (const url of servers) conns.push({ socket: await open(url), inFlight: 0, buf: Buffer.alloc(0) })
+  for (const url of servers) {
+    for (let k = 0; k < connections; k++) conns.push({ socket: await open(url), inFlight: 0, buf: Buffer.alloc(0) })
+  }
   const started = performance.now()
   const deadline = started + seconds * 1000
   let next = 0

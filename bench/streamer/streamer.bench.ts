@@ -113,10 +113,10 @@ for (const c of cases) {
     // The raw ceiling sends what the streamer sends: raw bytes, or one encoded PZF file.
     const body = c.huffman ? Buffer.from(encodePzf(frame, { shape: [c.side, c.side], compression: 'huffman' })) : pixels
     // Warm up both paths (connections, JIT, server caches), then measure.
-    await rawPutRun(urls, 'bench/warm', body, Math.min(0.3, seconds), pipelining)
+    await rawPutRun(urls, 'bench/warm', body, Math.min(0.3, seconds), pipelining, connections)
     // Distinct prefixes, nothing deleted under a running server (it caches its directories).
     const streamed = await runStreamer(c, urls, frame, pixels)
-    const raw = await rawPutRun(urls, 'bench/r', body, seconds, pipelining)
+    const raw = await rawPutRun(urls, 'bench/r', body, seconds, pipelining, connections)
     const ratio = (streamed.frames / streamed.seconds) / (raw.frames / raw.seconds)
     const row = `${c.name.padEnd(40)} streamer ${fmt(streamed)} | raw ${fmt(raw)} | ratio ${(ratio * 100).toFixed(0)} %${raw.errors > 0 ? ` (raw errors ${raw.errors})` : ''}`
     rows.push(row)

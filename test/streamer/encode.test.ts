@@ -11,6 +11,10 @@ import { startDataServers } from '../helpers/data-servers.js'
 import { decodePzf, PzfEncoderPool } from '../../lib/pzf/index.js'
 import { Streamer } from '../../lib/streamer/streamer.js'
 
+// One pool for most tests: a worker under the TS loader takes a moment to start.
+const shared = new PzfEncoderPool({ size: 2 })
+t.teardown(() => shared.close())
+
 function frame (w: number, h: number, seed: number): Uint16Array {
   const a = new Uint16Array(w * h)
   for (let i = 0; i < a.length; i++) a[i] = (i * 7 + seed * 131) % 4096
@@ -22,7 +26,7 @@ t.test('PZF frames are encoded on the pool and decode back from disk', async (t)
   const s = new Streamer({
     servers: servers.map((x) => x.url),
     filter: { pzf: { shape: [32, 16], compression: 'huffman', sequenceId: 7 } },
-    encoderThreads: 2
+    encoderPool: shared
   })
   const frames: Uint16Array[] = []
   for (let i = 0; i < 12; i++) {
@@ -46,7 +50,7 @@ t.test('PZF frames are encoded on the pool and decode back from disk', async (t)
 
 t.test('buffer ownership: copied by default, transferred on request', async (t) => {
   const [server] = await startDataServers(t, 1)
-  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [8, 8], compression: 'raw' } } })
+  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [8, 8], compression: 'raw' } }, encoderPool: shared })
   const mine = frame(8, 8, 1)
   const expected = mine.slice()
   const ack = s.putFrameAsync('own/copied.pzf', mine, { index: 0 })
@@ -85,7 +89,8 @@ t.test('module filters run on the pool; a failing filter fails one file, the str
     '}'
   ].join('\n'))
   const [server] = await startDataServers(t, 1)
-  const s = new Streamer({ servers: [server!.url], filter: { module: pathToFileURL(mod), exportName: 'tag', arg: { prefix: 0xaa } } })
+  // The streamer's own pool (created and closed by it).
+  const s = new Streamer({ servers: [server!.url], filter: { module: pathToFileURL(mod), exportName: 'tag', arg: { prefix: 0xaa } }, encoderThreads: 1 })
   const fails: string[] = []
   s.on('fail', (f) => { fails.push(f.path); t.equal((f.error as { code?: string }).code, 'PYME_ERR_ENCODE') })
   for (let i = 10; i < 16; i++) s.putFrame(`mf/f${i}`, new Uint8Array([i, 1, 2]), { index: i })
@@ -101,12 +106,10 @@ t.test('module filters run on the pool; a failing filter fails one file, the str
 
 t.test('a shared pool is used and left open', async (t) => {
   const [server] = await startDataServers(t, 1)
-  const pool = new PzfEncoderPool({ size: 1 })
-  t.teardown(() => pool.close())
-  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [4, 4] } }, encoderPool: pool })
+  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [4, 4] } }, encoderPool: shared })
   await s.putFrameAsync('pool/a.pzf', frame(4, 4, 0))
   await s.close()
-  const again = await pool.encode(frame(4, 4, 1), { shape: [4, 4] })
+  const again = await shared.encode(frame(4, 4, 1), { shape: [4, 4] })
   t.ok(again.byteLength > 64, 'the pool still works after the streamer closed')
 })
 
@@ -116,7 +119,7 @@ t.test('bad frame input is refused with clear errors', async (t) => {
   t.throws(() => plain.putFrame('x/f', new Uint16Array(4)), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /putFrame needs the filter option/ })
   t.throws(() => plain.put('x/f', new Uint16Array(4) as unknown as Uint8Array), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /use putFrame/ })
   await plain.close()
-  const noShape = new Streamer({ servers: [server!.url], filter: { pzf: {} } })
+  const noShape = new Streamer({ servers: [server!.url], filter: { pzf: {} }, encoderPool: shared })
   t.throws(() => noShape.putFrame('x/f', new Uint16Array(4)), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /no shape/ })
   t.throws(() => noShape.putFrame('x/f', [1, 2] as unknown as Uint16Array, { encode: { shape: [2, 1] } }), { message: /invalid pixels/ })
   t.throws(() => noShape.putFrame('x/f', new Uint16Array(4), { encode: null as unknown as object }), { message: /invalid encode/ })
