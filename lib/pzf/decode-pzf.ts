@@ -5,7 +5,7 @@
  * Everything is validated before anything frame-sized is allocated: the header, the
  * caller's limits, the data section's size (raw), the Huffman tree and the minimum
  * number of bits the claimed output needs (every symbol costs at least one bit, so a
- * frame can never decode to more than 8x its compressed size), and the chunk table.
+ * stream never decodes to more than 8 bytes per stored byte), and the chunk table.
  * Malformed input gives PzfFormatError (PzfLimitError for limits), never a crash, hang
  * or out-of-bounds read.
  *
@@ -98,7 +98,10 @@ export function decodePzf (bytes: Uint8Array, limits?: PzfDecodeLimits): Decoded
     if (header.compression === 'huffman') checkStreamSize(payload.length, streamLength, 0)
     else checkChunkTable(payload, streamLength)
     out = new ArrayBuffer(pixels * bpp)
-    stream = quantised ? new Uint8Array(streamLength) : new Uint8Array(out)
+    // Quantised levels go to the last `pixels` bytes of the output and are de-quantised in
+    // place, front to back: pixel i's bytes end at or before level i + 1, so every level is
+    // read before anything overwrites it. No scratch buffer.
+    stream = new Uint8Array(out, out.byteLength - streamLength, streamLength)
     if (header.compression === 'huffman') decodeStream(payload, stream, 0)
     else decodeChunks(payload, stream)
   }
