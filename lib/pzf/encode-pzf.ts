@@ -266,7 +266,12 @@ function encodePlanned (plan: PzfEncodePlan, target: Uint8Array | null): Uint8Ar
       streamLength = enc.planQuantised(data as Uint16Array, table)
     }
     length = PZF_HEADER_LENGTH + streamLength
-    out = fit(target, length)
+    try {
+      out = fit(target, length)
+    } catch (err) {
+      enc.cancel()
+      throw err
+    }
     enc.write(out, PZF_HEADER_LENGTH)
   } else {
     const r = encodeChunks(plan, target)
@@ -301,6 +306,7 @@ function encodeChunks (plan: PzfEncodePlan, target: Uint8Array | null): { out: U
     length += enc.planBytes(stream.subarray(from, from + size))
     from += size
   }
+  enc.cancel()
   const out = fit(target, length)
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   view.setUint16(PZF_HEADER_LENGTH, plan.chunks, true)

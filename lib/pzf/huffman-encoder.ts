@@ -94,6 +94,13 @@ export class HuffmanEncoder {
     return this.#finishPlan()
   }
 
+  /** Drops a plan that will not be written (releases the reference to its input). */
+  cancel (): void {
+    this.#mode = MODE_NONE
+    this.#src = null
+    this.#lut = null
+  }
+
   /** Writes the planned stream at `target[offset]`; returns the end offset. */
   write (target: Uint8Array, offset: number): number {
     const code = this.#builder
