@@ -9,6 +9,12 @@
  *   any other status, malformed JSON              ─▶ HttpStatusError
  *
  * A body shorter than its Content-Length is an error, never a short file.
+ *
+ * Timeouts are our own timers, not undici's `headersTimeout`/`bodyTimeout`: those run on a
+ * coarse clock (about one second), and PYME's are as short as 0.5 s. A request gets one
+ * AbortController; a timer aborts it with TIMED_OUT if the head does not come in time, and
+ * while a body is read for the caller the same timer is re-armed for every chunk. Uploads
+ * keep undici's timeout, which undici re-arms as the body is written.
  */
 import type { Readable } from 'node:stream'
 import { Pool, type Dispatcher } from 'undici'
@@ -39,6 +45,17 @@ export interface NodeFileStream {
 /** Error codes of a connection that was never made (so nothing was sent). */
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN'])
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const TIMED_OUT = Symbol('timed out')
+
+/** One request in flight: its response, and the timer and abort that guard it. */
+interface Exchange {
+  readonly res: Dispatcher.ResponseData
+  readonly ac: AbortController
+  /** Re-arms the timeout (call per body chunk). */
+  refresh (): void
+  /** Stops the timer and detaches from the caller's signal; idempotent. */
+  done (): void
+}
 
 function codeOf (err: unknown): string {
   let e = err as { code?: unknown, cause?: unknown } | undefined
@@ -87,17 +104,24 @@ export class NodeClient {
 
   /** Reads a whole file into one Buffer (one copy per byte when the length is known). */
   async read (path: string, options: NodeRequestOptions): Promise<Buffer> {
-    const { size, body } = await this.open(path, options)
     const url = this.url + encodeClusterPath(path)
+    const ex = await this.#request('read', url, { method: 'GET', path: pathOf(path, false) }, options, true)
+    const { res } = ex
     try {
+      await this.#expectFile(res, url)
+      const size = contentLength(res)
       if (size === undefined) {
         const chunks: Buffer[] = []
-        for await (const chunk of body) chunks.push(chunk as Buffer)
+        for await (const chunk of res.body) {
+          ex.refresh()
+          chunks.push(chunk as Buffer)
+        }
         return Buffer.concat(chunks)
       }
       const out = Buffer.allocUnsafe(size)
       let at = 0
-      for await (const chunk of body) {
+      for await (const chunk of res.body) {
+        ex.refresh()
         const c = chunk as Buffer
         if (at + c.length > size) throw new HttpStatusError(`${url}: body longer than its Content-Length ${size}`, 200, url)
         c.copy(out, at)
@@ -106,38 +130,45 @@ export class NodeClient {
       if (at !== size) throw new HttpStatusError(`${url}: body of ${at} bytes, Content-Length said ${size}`, 200, url)
       return out
     } catch (err) {
-      body.destroy()
-      throw this.#map(err, 'read', url, options.timeoutMs, options.signal)
+      discard(res)
+      throw this.#map(err, 'read', url, options.timeoutMs, ex.ac.signal)
+    } finally {
+      ex.done()
     }
   }
 
-  /** Opens a file for streaming. The caller must consume or destroy `body`. */
+  /**
+   * Opens a file for streaming. The caller must consume or destroy `body`; a stall while it
+   * reads is bounded by undici's body timeout (coarse, about a second over `timeoutMs`).
+   */
   async open (path: string, options: NodeRequestOptions): Promise<NodeFileStream> {
     const url = this.url + encodeClusterPath(path)
-    const res = await this.#request('read', url, { method: 'GET', path: pathOf(path, false) }, options)
-    if (res.statusCode !== 200) {
-      await res.body.dump()
-      if (res.statusCode === 404) throw new NotFoundError(`${url} not found`)
-      throw new HttpStatusError(`${url} answered ${res.statusCode}`, res.statusCode, url)
+    const ex = await this.#request('read', url, { method: 'GET', path: pathOf(path, false) }, options, true)
+    try {
+      await this.#expectFile(ex.res, url)
+    } catch (err) {
+      ex.done()
+      throw err
     }
-    const len = res.headers['content-length']
-    const size = typeof len === 'string' && /^\d+$/.test(len) ? Number(len) : undefined
-    return { size, body: res.body }
+    // The head arrived: from here the caller paces the body.
+    ex.done()
+    return { size: contentLength(ex.res), body: ex.res.body }
   }
 
   /** Writes a new file. `AlreadyExistsError` on 405 (the name exists on this server). */
   async write (path: string, body: Uint8Array | Readable, size: number, options: NodeRequestOptions): Promise<void> {
     const url = this.url + encodeClusterPath(path)
-    const res = await this.#request('write', url, {
+    const ex = await this.#request('write', url, {
       method: 'PUT',
       path: pathOf(path, false),
       headers: { 'content-length': String(size) },
       body
-    }, options)
-    await res.body.dump()
-    if (res.statusCode === 200) return
-    if (res.statusCode === 405) throw new AlreadyExistsError(`${path} already exists on ${this.url}`)
-    throw new HttpStatusError(`PUT ${url} answered ${res.statusCode}`, res.statusCode, url)
+    }, options, false)
+    ex.done()
+    await drain(ex.res)
+    if (ex.res.statusCode === 200) return
+    if (ex.res.statusCode === 405) throw new AlreadyExistsError(`${path} already exists on ${this.url}`)
+    throw new HttpStatusError(`PUT ${url} answered ${ex.res.statusCode}`, ex.res.statusCode, url)
   }
 
   /** `GET /__status` as a JSON object. */
@@ -182,57 +213,106 @@ export class NodeClient {
     if (!this.#pool.destroyed) await this.#pool.destroy()
   }
 
+  async #expectFile (res: Dispatcher.ResponseData, url: string): Promise<void> {
+    if (res.statusCode === 200) return
+    await drain(res)
+    if (res.statusCode === 404) throw new NotFoundError(`${url} not found`)
+    throw new HttpStatusError(`${url} answered ${res.statusCode}`, res.statusCode, url)
+  }
+
   /** A text body (limited), or null for 404; other statuses are HttpStatusError. */
   async #text (what: string, path: string, options: NodeRequestOptions, maxBytes: number): Promise<string | null> {
     const url = this.url + path.slice(1)
-    const res = await this.#request(what, url, { method: 'GET', path }, options)
-    if (res.statusCode === 404) {
-      await res.body.dump()
-      return null
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump()
-      throw new HttpStatusError(`${url} answered ${res.statusCode}`, res.statusCode, url)
-    }
-    const chunks: Buffer[] = []
-    let total = 0
+    const ex = await this.#request(what, url, { method: 'GET', path }, options, true)
+    const { res } = ex
     try {
+      if (res.statusCode === 404) {
+        await drain(res)
+        return null
+      }
+      if (res.statusCode !== 200) {
+        await drain(res)
+        throw new HttpStatusError(`${url} answered ${res.statusCode}`, res.statusCode, url)
+      }
+      const chunks: Buffer[] = []
+      let total = 0
       for await (const chunk of res.body) {
+        ex.refresh()
         total += (chunk as Buffer).length
         if (total > maxBytes) throw new HttpStatusError(`${url}: response larger than ${maxBytes} bytes`, 200, url)
         chunks.push(chunk as Buffer)
       }
+      return Buffer.concat(chunks, total).toString('utf8')
     } catch (err) {
-      res.body.destroy()
-      throw this.#map(err, what, url, options.timeoutMs, options.signal)
+      discard(res)
+      throw this.#map(err, what, url, options.timeoutMs, ex.ac.signal)
+    } finally {
+      ex.done()
     }
-    return Buffer.concat(chunks, total).toString('utf8')
   }
 
-  async #request (what: string, url: string, opts: Dispatcher.RequestOptions, options: NodeRequestOptions): Promise<Dispatcher.ResponseData> {
+  /**
+   * Sends a request. With `precise`, our timer bounds the wait for the head (and, through
+   * `refresh`, each body chunk); otherwise undici's timeouts do (uploads).
+   */
+  async #request (what: string, url: string, opts: Dispatcher.RequestOptions, options: NodeRequestOptions, precise: boolean): Promise<Exchange> {
     if (this.#closed) throw new ClosedError(`client of ${this.url} is closed`)
+    const ac = new AbortController()
+    const user = options.signal
+    const onAbort = (): void => { ac.abort(user?.reason) }
+    if (user?.aborted === true) ac.abort(user.reason)
+    else user?.addEventListener('abort', onAbort, { once: true })
+    const timer = precise ? setTimeout(() => { ac.abort(TIMED_OUT) }, options.timeoutMs) : undefined
+    let finished = false
+    const done = (): void => {
+      if (finished) return
+      finished = true
+      if (timer !== undefined) clearTimeout(timer)
+      user?.removeEventListener('abort', onAbort)
+    }
     try {
-      return await this.#pool.request({
+      const res = await this.#pool.request({
         ...opts,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-        ...(options.signal === undefined ? {} : { signal: options.signal })
+        signal: ac.signal,
+        // With our own timer these are only a backstop.
+        headersTimeout: precise ? options.timeoutMs + 5000 : options.timeoutMs,
+        bodyTimeout: options.timeoutMs
       })
+      return { res, ac, refresh: () => { timer?.refresh() }, done }
     } catch (err) {
-      throw this.#map(err, what, url, options.timeoutMs, options.signal)
+      done()
+      throw this.#map(err, what, url, options.timeoutMs, ac.signal)
     }
   }
 
-  #map (err: unknown, what: string, url: string, timeoutMs: number, signal?: AbortSignal): PymeError {
-    if (err instanceof PymeError) return err
-    if (signal?.aborted === true) {
+  #map (err: unknown, what: string, url: string, timeoutMs: number, signal: AbortSignal): PymeError {
+    if (signal.aborted) {
       const reason: unknown = signal.reason
-      return reason instanceof PymeError ? reason : new DestroyedError(`${what} ${url} aborted`, { cause: reason })
+      if (reason === TIMED_OUT) return new OperationTimeoutError(`${what} ${url}: no answer within ${timeoutMs} ms`, { cause: err })
+      if (reason instanceof PymeError) return reason
+      return new DestroyedError(`${what} ${url} aborted`, { cause: reason })
     }
+    if (err instanceof PymeError) return err
     const code = codeOf(err)
     if (TIMEOUTS.has(code)) return new OperationTimeoutError(`${what} ${url}: no answer within ${timeoutMs} ms`, { cause: err })
     if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') return new ClosedError(`client of ${this.url} is closed`, { cause: err })
     const detail = code === '' ? (err as Error).message : code
     return new NodeUnreachableError(`${what} ${url}: ${detail}`, { cause: err })
   }
+}
+
+/** Reads and drops a (small) body so the connection can be reused; errors do not matter here. */
+async function drain (res: Dispatcher.ResponseData): Promise<void> {
+  await res.body.dump().catch(() => {})
+}
+
+/** Destroys a body we stopped reading; undici would emit an 'error' nobody listens to. */
+function discard (res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => {})
+  res.body.destroy()
+}
+
+function contentLength (res: Dispatcher.ResponseData): number | undefined {
+  const len = res.headers['content-length']
+  return typeof len === 'string' && /^\d+$/.test(len) ? Number(len) : undefined
 }
