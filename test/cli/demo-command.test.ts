@@ -1,18 +1,7 @@
-import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { main } from '../../lib/cli/main.js'
-import type { CliIo } from '../../lib/cli/command.js'
 import { demoCommand } from '../../lib/cli/demo-command.js'
-
-function io (signal = new AbortController().signal): CliIo & { out: () => string, err: () => string } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let o = ''
-  let e = ''
-  stdout.on('data', (c: Buffer) => { o += c.toString() })
-  stderr.on('data', (c: Buffer) => { e += c.toString() })
-  return { stdout, stderr, env: {}, signal, out: () => o, err: () => e }
-}
+import { captureIo as io } from './cluster-cli-helpers.js'
 
 const small = ['--width', '64', '--height', '48', '--frames', '2', '--workers', '1']
 
@@ -50,9 +39,8 @@ t.test('usage errors and --help', async (t) => {
 })
 
 t.test('an aborted demo stops with exit code 130', async (t) => {
-  const ac = new AbortController()
-  ac.abort()
-  const a = io(ac.signal)
+  const a = io()
+  a.abort.abort()
   t.equal(await demoCommand.run(small, a), 130)
   t.match(a.err(), /interrupted/)
 })
