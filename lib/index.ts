@@ -47,7 +47,7 @@ export type { ClusterUri } from './cluster/cluster-uri.js'
 
 // Cluster client
 export { Cluster } from './cluster/cluster.js'
-export type { ListOptions, GetOptions, PutOptions } from './cluster/cluster.js'
+export type { ListOptions, GetOptions, PutOptions } from './cluster/cluster-types.js'
 export type { ClusterOptions } from './cluster/cluster-options.js'
 export type {
   DirectoryEntry, DirectoryListing, NodeFailure, WalkStep, FileLocation, ClusterFileStream, PutResult, NodeStatus

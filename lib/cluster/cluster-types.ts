@@ -98,3 +98,31 @@ export interface NodeStatus {
   /** Why the server is not responsive. */
   readonly error?: PymeError
 }
+
+/** Options of calls that list. */
+export interface ListOptions {
+  /** Throw NodeUnreachableError instead of returning a listing that misses a server. @default false */
+  readonly strict?: boolean
+  /** Ignore cached listings. @default false */
+  readonly fresh?: boolean
+}
+
+/** Options of `getFile` / `openFile`. */
+export interface GetOptions {
+  /** @default ClusterOptions.getTimeoutMs */
+  readonly timeoutMs?: number
+  /** @default ClusterOptions.getRetries */
+  readonly retries?: number
+  /** Use the small-file content cache. @default true */
+  readonly cache?: boolean
+  /** Read local servers' files from disk. @default ClusterOptions.localBypass */
+  readonly localBypass?: boolean
+}
+
+/** Options of `putFile` / `putStream`. */
+export interface PutOptions {
+  /** @default ClusterOptions.putTimeoutMs */
+  readonly timeoutMs?: number
+  /** Write to this server (its URL) instead of the distribution's choice. */
+  readonly server?: string
+}

@@ -148,3 +148,18 @@ t.test('walk and glob', async (t) => {
   t.same(await cluster.glob('w/pf/*'), ['w/pf/f1.bin'], 'a dead server is skipped')
   await t.rejects(cluster.glob('w/pf/*', { strict: true }), { code: 'PYME_ERR_NODE_UNREACHABLE' })
 })
+
+t.test('glob answers that are not cluster paths are dropped', async (t) => {
+  // Stand-in for PYME's unconfined __glob (it answers absolute and '..' paths): a bare
+  // listener that answers every request with such a list.
+  const { createServer } = await import('node:http')
+  const body = JSON.stringify(['ok/file', '../etc/passwd', '/etc/shadow', 'a/../../b', '', 'x\u0000y'])
+  const bare = createServer((_req, res) => { res.writeHead(200, { 'content-length': Buffer.byteLength(body) }); res.end(body) })
+  bare.listen(0, '127.0.0.1')
+  await once(bare, 'listening')
+  t.teardown(() => { bare.closeAllConnections(); bare.close() })
+  const url = `http://127.0.0.1:${(bare.address() as import('node:net').AddressInfo).port}/`
+  const cluster = await (await import('../../lib/cluster/cluster.js')).Cluster.connect({ cluster: 'g', servers: [url], registry: false, env: {} })
+  t.teardown(() => cluster.close())
+  t.same(await cluster.glob('*'), ['etc/shadow', 'ok/file'], "'/etc/shadow' becomes the cluster path etc/shadow; '..' and NUL are refused")
+})
