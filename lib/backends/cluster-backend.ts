@@ -1,0 +1,223 @@
+/**
+ * `ClusterBackend`: an acquisition series streamed to the data servers of a PYME cluster, laid
+ * out exactly as PYME's `ClusterBackend` writes it (PROTOCOL.md §7) and readable by PYME's
+ * `ClusterPZFDataSource` and by `SeriesReader.open('PYME-CLUSTER://…')`.
+ *
+ * ```
+ *  storeFrame(n, pixels) ─ copy once (or transfer) ─► PzfEncoderPool (worker) ─► PZF bytes
+ *        │                                                                        │
+ *        │  false = wait ('drain' / ready())          Streamer.putAsync(<series>/frame%05d.pzf, { index: n })
+ *        │                                                                        │
+ *        └──── window: maxPendingFrames / maxPendingBytes ◄──── server's 200 ◄────┘
+ *  finalize() ─ every frame answered ─► putAfterAll(final_metadata.json) ─► putAfterAll(events.json)
+ *             ─► Streamer.close() ─► { ...BackendReport, stream: StreamReport }
+ * ```
+ *
+ * Differences from PYME, all on the side of not losing data: a frame counts as stored only
+ * when a server answered 200 (PYME counts it when queued); events.json, the completion
+ * marker, is sent only after every frame was answered (PYME may publish it first); an existing
+ * series is refused; every frame carries a random 53-bit `SequenceID` = `imageID` (PYME's is
+ * always 0); frames that could not be stored anywhere are named in a `StoreFailedError`.
+ *
+ * Default distribution: PYMEAcquire's `'chunked'` (`floor(n / 50) mod N`), so runs of 50
+ * frames share a server, which PYME's analysis uses for data locality. PYME's bare
+ * `ClusterBackend` default (a random server per file) is `distribution: 'random'`.
+ */
+import { InvalidArgumentError, StoreFailedError } from '../errors.js'
+import { Cluster } from '../cluster/cluster.js'
+import type { ClusterOptions } from '../cluster/cluster-options.js'
+import { formatClusterUri } from '../cluster/cluster-uri.js'
+import { resolveDefaultCluster } from '../discovery/default-cluster.js'
+import { parseWritePath } from '../internal/cluster-path.js'
+import type { DistributionFn, DistributionName } from '../streamer/distribution.js'
+import type { StreamReport, StreamStats } from '../streamer/stream-report.js'
+import type { Streamer } from '../streamer/streamer.js'
+import { resolveStreamerOptions, type OverflowPolicy, type StreamerOptions } from '../streamer/streamer-options.js'
+import type { BackendReport, BackendStats } from './backend.js'
+import { ClusterStore, type ClusterTarget } from './cluster-store.js'
+import type { SeriesBackendOptions } from './series-backend-options.js'
+import { SeriesBackend } from './series-backend.js'
+
+/** Streamer settings a `ClusterBackend` passes through (see `StreamerOptions`). */
+export type ClusterStreamerTuning = Pick<StreamerOptions,
+  'pipelining' | 'connections' | 'windowBytes' | 'spillDir' | 'spillLimit' | 'ackTimeoutMs' | 'maxAttempts' | 'closeTimeoutMs' | 'backoff'>
+
+/** Options of `new ClusterBackend(seriesName, options)`. */
+export interface ClusterBackendOptions extends SeriesBackendOptions {
+  /**
+   * Data servers (`http://host:port/`), used exactly as given (no discovery). Give this or
+   * `cluster`, not both.
+   */
+  readonly servers?: readonly string[]
+  /**
+   * The cluster: a name (servers found by mDNS and PYME's host-local registry), options for
+   * `Cluster.connect`, or a connected `Cluster` (left open by the backend).
+   * @default resolveDefaultCluster() (PYME_CLUSTER, PYME's dataserver-filter, the computer name), when `servers` is not given
+   */
+  readonly cluster?: string | ClusterOptions | Cluster
+  /**
+   * The serverfilter of `getURL()`.
+   * @default the cluster name; `''` (PYME-CLUSTER:///…) with `servers`
+   */
+  readonly serverfilter?: string
+  /** Which server each file goes to (Streamer distribution). @default 'chunked' (PYMEAcquire: floor(n / chunkSize) mod N) */
+  readonly distribution?: DistributionName | DistributionFn
+  /** Frames per block of the `'chunked'` distribution. @default 50 */
+  readonly chunkSize?: number
+  /** What the Streamer does with a file that does not fit in `memoryBudget`. @default 'block' */
+  readonly overflow?: OverflowPolicy
+  /** Encoded bytes the Streamer holds at most (queued, in flight). @default min(1 GiB, RAM / 4) */
+  readonly memoryBudget?: number
+  /**
+   * How long `initialize()` waits for a data server to answer, ms (for `servers` and a
+   * cluster name; `Cluster` options carry their own `discoveryTimeoutMs`).
+   * @default 5000
+   */
+  readonly discoveryTimeoutMs?: number
+  /** Further Streamer settings (pipelining, connections, timeouts, spill journal). @default {} */
+  readonly streamer?: ClusterStreamerTuning
+}
+
+/** What `finalize()` / `close()` of a `ClusterBackend` resolve to. */
+export interface ClusterBackendReport extends BackendReport {
+  /** The Streamer's report (per node, retries, re-routes, drops); null if it never started. */
+  readonly stream: StreamReport | null
+}
+
+/** `stats()` of a `ClusterBackend`. */
+export interface ClusterBackendStats extends BackendStats {
+  /** The Streamer's live state (queues, bytes in flight, nodes); null before `initialize()`. */
+  readonly stream: StreamStats | null
+}
+
+const TUNING_KEYS: ReadonlyArray<keyof ClusterStreamerTuning> =
+  ['pipelining', 'connections', 'windowBytes', 'spillDir', 'spillLimit', 'ackTimeoutMs', 'maxAttempts', 'closeTimeoutMs', 'backoff']
+
+function seriesPath (name: unknown): string {
+  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('invalid seriesName: expected a cluster path such as \'jdoe/2024_5_1/1_5_series_A.pcs\'')
+  const p = parseWritePath(name)
+  if (p.path === '') throw new InvalidArgumentError('invalid seriesName: it names the cluster root')
+  return p.path
+}
+
+interface ResolvedTarget {
+  readonly target: ClusterTarget
+  readonly serverfilter: string
+  readonly streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>
+}
+
+function resolveTarget (options: ClusterBackendOptions): ResolvedTarget {
+  const tuning = options.streamer ?? {}
+  if (typeof tuning !== 'object' || tuning === null) throw new InvalidArgumentError('invalid streamer: expected Streamer settings')
+  const unknown = Object.keys(tuning).find((k) => !(TUNING_KEYS as readonly string[]).includes(k))
+  if (unknown !== undefined) throw new InvalidArgumentError(`invalid streamer.${unknown}: a ClusterBackend sets it itself, or it is not a Streamer option`)
+  const streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'> = {
+    ...tuning,
+    distribution: options.distribution ?? 'chunked',
+    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+    ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+    ...(options.memoryBudget === undefined ? {} : { memoryBudget: options.memoryBudget })
+  }
+  const { servers, cluster } = options
+  const timeout = options.discoveryTimeoutMs ?? 5000
+  if (!Number.isSafeInteger(timeout) || timeout < 0) throw new InvalidArgumentError('invalid discoveryTimeoutMs: expected an integer >= 0')
+  if (servers !== undefined && cluster !== undefined) throw new InvalidArgumentError('invalid servers: give servers or cluster, not both')
+  let target: ClusterTarget
+  let name: string
+  if (servers !== undefined) {
+    // Validates every option now (servers included), so a bad one fails the constructor.
+    const resolved = resolveStreamerOptions({ ...streamerOptions, servers })
+    target = { kind: 'servers', servers: resolved.servers, discoveryTimeoutMs: timeout }
+    name = ''
+  } else {
+    resolveStreamerOptions({ ...streamerOptions, cluster: 'validation' })
+    if (cluster instanceof Cluster) {
+      target = { kind: 'cluster', cluster }
+      name = cluster.cluster
+    } else if (typeof cluster === 'string' || cluster === undefined) {
+      name = resolveDefaultCluster(cluster === undefined ? {} : { cluster })
+      target = { kind: 'cluster', cluster: { cluster: name, discoveryTimeoutMs: timeout } }
+    } else if (typeof cluster === 'object' && cluster !== null) {
+      name = resolveDefaultCluster({
+        ...(cluster.cluster === undefined ? {} : { cluster: cluster.cluster }),
+        ...(cluster.env === undefined ? {} : { env: cluster.env })
+      })
+      target = { kind: 'cluster', cluster: { ...cluster, cluster: name } }
+    } else {
+      throw new InvalidArgumentError('invalid cluster: expected a cluster name, Cluster options or a Cluster')
+    }
+  }
+  const serverfilter = options.serverfilter ?? name
+  if (typeof serverfilter !== 'string') throw new InvalidArgumentError('invalid serverfilter: expected a string')
+  return { target, serverfilter, streamerOptions }
+}
+
+/** An acquisition series on a PYME cluster; see the file comment and `Backend`. */
+export class ClusterBackend extends SeriesBackend {
+  /** The series' cluster path. */
+  readonly seriesName: string
+  readonly #store: ClusterStore
+  #base: Promise<BackendReport> | null = null
+  #final: Promise<ClusterBackendReport> | null = null
+
+  /**
+   * @param seriesName cluster path of the series (PYME's rule for names; no suffix imposed;
+   *   PYMEAcquire uses `<user>/<yyyy>_<m>_<d>/<d>_<m>_series_<X>.pcs`)
+   * @throws InvalidArgumentError / InvalidNameError naming the bad option
+   */
+  constructor (seriesName: string, options: ClusterBackendOptions) {
+    const path = seriesPath(seriesName)
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('invalid options: expected an object with a shape')
+    const { target, serverfilter, streamerOptions } = resolveTarget(options)
+    let url: string
+    try {
+      url = formatClusterUri(serverfilter, path)
+    } catch (err) {
+      throw new InvalidArgumentError(`invalid serverfilter '${serverfilter}': ${(err as Error).message}`, { cause: err })
+    }
+    const store = new ClusterStore(url, path, target, streamerOptions)
+    super(store, options)
+    this.seriesName = path
+    this.#store = store
+  }
+
+  /** The Streamer carrying the series (for its events and `stats()`); null before `initialize()`. */
+  get streamer (): Streamer | null { return this.#store.streamer }
+
+  /**
+   * Waits for every frame to be answered, sends final_metadata.json and then events.json
+   * (the completion marker, behind the Streamer's barrier), closes the Streamer, and resolves
+   * to the backend's report with the Streamer's. Rejects with `StoreFailedError` (naming each
+   * file not stored, the full report attached) when any file could not be stored. Idempotent.
+   */
+  override finalize (): Promise<ClusterBackendReport> {
+    const base = super.finalize()
+    if (base !== this.#base || this.#final === null) {
+      this.#base = base
+      this.#final = this.#withStream(base)
+    }
+    return this.#final
+  }
+
+  async #withStream (base: Promise<BackendReport>): Promise<ClusterBackendReport> {
+    let report: BackendReport
+    try {
+      report = await base
+    } catch (err) {
+      if (!(err instanceof StoreFailedError) || err.report === undefined) throw err
+      const full: ClusterBackendReport = { ...(err.report as BackendReport), stream: await this.#store.finish() }
+      throw new StoreFailedError(err.message, err.failed, full, { cause: err })
+    }
+    return { ...report, stream: await this.#store.finish() }
+  }
+
+  /** Finalizes (if initialized and not yet finalized), then releases the Streamer and the cluster client. */
+  override async close (): Promise<ClusterBackendReport> {
+    const report = await super.close()
+    return 'stream' in report ? report as ClusterBackendReport : { ...report, stream: await this.#store.finish() }
+  }
+
+  override stats (): ClusterBackendStats {
+    return { ...super.stats(), stream: this.#store.streamer?.stats() ?? null }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * `ClusterStore`: the `SeriesStore` of a `ClusterBackend`: the files of one series put on the
+ * data servers of a PYME cluster through a `Streamer` (PROTOCOL.md §6, §7.1).
+ *
+ * ```
+ *   create()  Cluster.connect ─► union listing of <series>/ (fresh) ─► refuse an existing series
+ *             └─► new Streamer (static servers, or following the Cluster's node directory)
+ *   write()   frames, metadata.json ─► streamer.putAsync(<series>/<name>, bytes, { index: n })
+ *             final_metadata.json, events.json ─► streamer.putAfterAll (after every earlier file)
+ *   finish()  streamer.close(): every answer in, connections closed ─► the StreamReport
+ * ```
+ *
+ * The encoded bytes a backend hands to `write` are its own fresh buffers: they go to the
+ * socket as they are (no copy) and are released on the server's answer.
+ */
+import { AlreadyExistsError, ClosedError, StoreFailedError } from '../errors.js'
+import { Cluster } from '../cluster/cluster.js'
+import type { ClusterOptions } from '../cluster/cluster-options.js'
+import { joinClusterPath } from '../internal/cluster-path.js'
+import { EVENTS_FILE, FINAL_METADATA_FILE, METADATA_FILE, parseFrameFileName } from '../series/series-layout.js'
+import type { StreamReport } from '../streamer/stream-report.js'
+import { Streamer } from '../streamer/streamer.js'
+import type { StreamerOptions } from '../streamer/streamer-options.js'
+import type { SeriesStore } from './series-store.js'
+
+/** Where the series goes: static servers, or a cluster (a connected `Cluster` or options to connect one). */
+export type ClusterTarget =
+  | { readonly kind: 'servers', readonly servers: readonly string[], readonly discoveryTimeoutMs: number }
+  | { readonly kind: 'cluster', readonly cluster: Cluster | ClusterOptions }
+
+/** Files written after every frame, with the Streamer's barrier (events.json is the completion marker). */
+const LAST_FILES: ReadonlySet<string> = new Set([FINAL_METADATA_FILE, EVENTS_FILE])
+
+function isSeriesFile (name: string): boolean {
+  return name === METADATA_FILE || name === EVENTS_FILE || parseFrameFileName(name) !== undefined
+}
+
+export class ClusterStore implements SeriesStore {
+  readonly url: string
+  /** The series' cluster path. */
+  readonly path: string
+  readonly #target: ClusterTarget
+  /** Streamer options without the server source (that comes from the target). */
+  readonly #streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>
+  #cluster: Cluster | null = null
+  #ownsCluster = false
+  #streamer: Streamer | null = null
+  #finish: Promise<StreamReport | null> | null = null
+  #state: 'open' | 'closed' | 'destroyed' = 'open'
+
+  constructor (url: string, path: string, target: ClusterTarget, streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>) {
+    this.url = url
+    this.path = path
+    this.#target = target
+    this.#streamerOptions = streamerOptions
+  }
+
+  /** The Streamer carrying the series (null before `create()`). */
+  get streamer (): Streamer | null { return this.#streamer }
+
+  /**
+   * Connects, lists `<series>/` on every server (fresh) and refuses a series that already has
+   * metadata.json, events.json or a frame (`AlreadyExistsError`), then starts the Streamer.
+   * `NoServersError` when no server answers. May be called again after a failure.
+   */
+  async create (): Promise<void> {
+    this.#assertOpen()
+    const temporary = this.#target.kind === 'servers'
+    const cluster = await this.#connect()
+    try {
+      this.#assertOpen()
+      const listing = await cluster.listDirectory(this.path, { fresh: true })
+      const existing = listing.entries.find((e) => !e.isDirectory && isSeriesFile(e.name))
+      if (existing !== undefined) {
+        throw new AlreadyExistsError(`series ${this.url} already exists (${existing.name} on ${existing.locations.join(', ')})`)
+      }
+      this.#assertOpen()
+      this.#streamer ??= this.#target.kind === 'servers'
+        ? new Streamer({ ...this.#streamerOptions, servers: this.#target.servers })
+        : new Streamer({ ...this.#streamerOptions, discovery: cluster.directory })
+    } finally {
+      // Static servers: the cluster client is only needed for the check.
+      if (temporary) await cluster.close()
+    }
+  }
+
+  async #connect (): Promise<Cluster> {
+    const target = this.#target
+    if (target.kind === 'servers') {
+      // Exactly these servers: no registry, no mDNS, no PYME_CLUSTER_SERVERS.
+      return await Cluster.connect({
+        servers: target.servers, registry: false, mdns: false, env: {}, probeIntervalMs: 60_000, discoveryTimeoutMs: target.discoveryTimeoutMs
+      })
+    }
+    if (this.#cluster !== null) return this.#cluster
+    if (target.cluster instanceof Cluster) {
+      this.#cluster = target.cluster
+      return target.cluster
+    }
+    const cluster = await Cluster.connect(target.cluster)
+    if (this.#state !== 'open') {
+      await cluster.destroy()
+      this.#assertOpen()
+    }
+    this.#cluster = cluster
+    this.#ownsCluster = true
+    return cluster
+  }
+
+  #assertOpen (): void {
+    if (this.#state === 'destroyed') throw new ClosedError(`store of ${this.url} was destroyed`)
+    if (this.#state === 'closed') throw new ClosedError(`store of ${this.url} is closed`)
+  }
+
+  async write (name: string, data: Uint8Array, frameIndex?: number): Promise<void> {
+    const streamer = this.#streamer
+    if (streamer === null || this.#state !== 'open') throw new ClosedError(`store of ${this.url} is not open`)
+    const path = joinClusterPath(this.path, name)
+    if (LAST_FILES.has(name)) {
+      // The backend has already waited for every frame; the barrier makes sure nothing put
+      // earlier is still unanswered. Sent even if frames failed: the series is then complete
+      // with the gaps recorded in final_metadata.json (FramesStored), and the backend's
+      // finalize() rejects naming them.
+      await streamer.putAfterAll(path, data, { sendAnyway: true })
+    } else {
+      await streamer.putAsync(path, data, frameIndex === undefined ? undefined : { index: frameIndex })
+    }
+  }
+
+  /**
+   * Closes the Streamer (waits for every answer) and resolves to its report, also when some
+   * files failed (the backend accounts for them). Null when it never started. Idempotent.
+   */
+  finish (): Promise<StreamReport | null> {
+    this.#finish ??= this.#finishStreamer()
+    return this.#finish
+  }
+
+  async #finishStreamer (): Promise<StreamReport | null> {
+    const streamer = this.#streamer
+    if (streamer === null) return null
+    try {
+      return await streamer.close()
+    } catch (err) {
+      if (err instanceof StoreFailedError && err.report !== undefined) return err.report as StreamReport
+      throw err
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.#state !== 'open') return
+    try {
+      await this.finish()
+    } finally {
+      this.#state = 'closed'
+      const cluster = this.#cluster
+      this.#cluster = null
+      if (cluster !== null && this.#ownsCluster) await cluster.close()
+    }
+  }
+
+  destroy (err?: Error): void {
+    if (this.#state === 'destroyed') return
+    this.#state = 'destroyed'
+    this.#streamer?.destroy(err).catch(() => { /* the report only; every file already failed */ })
+    const cluster = this.#cluster
+    this.#cluster = null
+    if (cluster !== null && this.#ownsCluster) cluster.destroy().catch(() => {})
+  }
+}
