@@ -93,8 +93,7 @@ export class Cluster {
       const g = await this.#union.gather(dir, options.fresh === true)
       this.#strict(g, options, `the listing of '${dir}/'`)
       const merged = this.#union.merge(dir, g)
-      const keys = [...merged.keys()].sort(compareKeys)
-      const entries = keys.map((key) => this.#union.entry(dir, key, merged.get(key) as MergedEntry, g.servers))
+      const entries = this.#union.sortedKeys(dir, g).map((key) => this.#union.entry(dir, key, merged.get(key) as MergedEntry, g.servers))
       const exists = dir === '' || g.listings.some((l) => l?.exists === true)
       return { path: dir, exists, entries, unreachable: g.failures }
     })
@@ -106,7 +105,7 @@ export class Cluster {
       const dir = this.#resolve(path, 'read').path
       const g = await this.#union.gather(dir, options.fresh === true)
       this.#strict(g, options, `the listing of '${dir}/'`)
-      return [...this.#union.merge(dir, g).keys()].sort(compareKeys)
+      return [...this.#union.sortedKeys(dir, g)]
     })
   }
 

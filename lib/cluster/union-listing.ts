@@ -37,6 +37,11 @@ interface Memo {
   readonly refs: ReadonlyArray<CachedListing | null>
   readonly versions: readonly number[]
   readonly merged: Map<string, MergedEntry>
+  sorted: readonly string[] | null
+}
+
+function compareKeys (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 export class UnionListing {
@@ -71,14 +76,26 @@ export class UnionListing {
 
   /** The §5.3 merge of gathered listings (memoised per directory). */
   merge (dir: string, g: Gathered): Map<string, MergedEntry> {
+    return this.#memoFor(dir, g).merged
+  }
+
+  /** The merged names in code-unit order (memoised with the merge). Do not modify. */
+  sortedKeys (dir: string, g: Gathered): readonly string[] {
+    const memo = this.#memoFor(dir, g)
+    memo.sorted ??= [...memo.merged.keys()].sort(compareKeys)
+    return memo.sorted
+  }
+
+  #memoFor (dir: string, g: Gathered): Memo {
     const urls = g.servers.map((s) => s.url).join(' ')
     const memo = this.#memo.get(dir)
     if (memo !== undefined && memo.urls === urls && memo.refs.every((r, i) => r === g.listings[i] && (r === null || r.version === memo.versions[i]))) {
-      return memo.merged
+      return memo
     }
     const merged = mergeListings(g.listings.map((l) => l?.listing ?? null))
-    this.#memo.set(dir, { urls, refs: g.listings, versions: g.listings.map((l) => l?.version ?? 0), merged })
-    return merged
+    const fresh: Memo = { urls, refs: g.listings, versions: g.listings.map((l) => l?.version ?? 0), merged, sorted: null }
+    this.#memo.set(dir, fresh)
+    return fresh
   }
 
   /** A merged entry as the public `DirectoryEntry`. */
