@@ -59,19 +59,22 @@ renamed when complete and verified against its size.
       const file = await cluster.openFile(source)
       const progress = new TransferProgress(io, `get ${clusterPath}`, file.size, values.quiet)
       const tmp = dest === undefined ? undefined : join(dirname(dest), `.${basename(dest)}.pyme-partial-${process.pid}`)
+      let created = false
       try {
         if (tmp === undefined) {
           await pipeline(file.stream, progress, io.stdout, { end: false, signal: io.signal })
         } else {
-          await pipeline(file.stream, progress, createWriteStream(tmp, { flags: 'wx' }), { signal: io.signal })
+          const out = createWriteStream(tmp, { flags: 'wx' })
+          out.once('open', () => { created = true })
+          await pipeline(file.stream, progress, out, { signal: io.signal })
         }
         if (file.size !== undefined && progress.bytes !== file.size) {
           throw new VerificationError(`${source}: got ${progress.bytes} bytes, expected ${file.size}`)
         }
         if (tmp !== undefined && dest !== undefined) await rename(tmp, dest)
       } catch (err) {
-        // Nothing is left under the temporary name; the destination was never touched.
-        if (tmp !== undefined) await unlink(tmp).catch(() => {})
+        // Nothing is left under the temporary name (if we made it); the destination was never touched.
+        if (tmp !== undefined && created) await unlink(tmp).catch(() => {})
         throw err
       }
       progress.done()

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import t from 'tap'
 import { startDataServers } from '../helpers/data-servers.js'
 import { putBehindClient } from '../cluster/cluster-helpers.js'
@@ -98,4 +99,22 @@ t.test('humanSize', async (t) => {
   t.equal(humanSize(12.5 * 1024 ** 3), '12.5 GiB')
   t.equal(humanSize(-1), '?')
   t.equal(humanSize(2 ** 60), '1024 PiB')
+})
+
+t.test('status of a server that reports only PYME\'s keys', async (t) => {
+  // Stand-in for PYME's own server: its /__status has no Cluster, Root or Disk of ours, and
+  // no CPUUsage when psutil is missing. A bare listener answering PYME's shape.
+  const { createServer } = await import('node:http')
+  const body = JSON.stringify({ IPAddress: '127.0.0.1', BindAddress: ['', 0], Port: 0, Protocol: '1.1', TestMode: false, ComputerName: 'pymehost', Uptime: '0:00:07.250001', Disk: { total: 'x' }, MemUsage: { total: 1, percent: 'n/a' } })
+  const bare = createServer((_req, res) => { res.writeHead(200, { 'content-length': Buffer.byteLength(body) }); res.end(body) })
+  bare.listen(0, '127.0.0.1')
+  await once(bare, 'listening')
+  t.teardown(() => { bare.closeAllConnections(); bare.close() })
+  const port = (bare.address() as import('node:net').AddressInfo).port
+  const run = cli(t, [{ url: `http://127.0.0.1:${port}/` } as never])
+  const r = await run(['status'])
+  t.equal(r.code, 0)
+  t.match(r.out.split('\n')[1], /^127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ \(local\) +- +- +- +0:00:07 +yes$/)
+  const j = await run(['status', '--json'])
+  t.match(JSON.parse(j.out).servers[0], { cluster: null, root: null, disk: null, cpuUsage: null, uptime: '0:00:07.250001', error: null })
 })

@@ -92,6 +92,15 @@ t.test('get and put refuse what they cannot do', async (t) => {
   r = await run(['put', '--server', 'http://127.0.0.1:1/', join(dir, 'f'), 'a/f'])
   t.equal(r.code, 2)
   t.match(r.err, /not a live server/)
+  // Our temporary name is taken (by someone else): refused, their file left alone.
+  await putBehindClient(servers[0]!, 'tmpx/f', 'x')
+  const taken = join(dir, `.g.pyme-partial-${process.pid}`)
+  await writeFile(taken, 'not ours')
+  r = await run(['get', 'tmpx/f', join(dir, 'g')])
+  t.equal(r.code, 1)
+  t.match(r.err, /EEXIST/)
+  t.equal(await readFile(taken, 'utf8'), 'not ours')
+  await rm(taken)
   // A destination directory we cannot write into: the error is reported, nothing is left.
   await putBehindClient(servers[0]!, 'ro/f', 'x')
   const ro = join(dir, 'ro')

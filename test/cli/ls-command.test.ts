@@ -75,6 +75,8 @@ t.test('ls: a server too slow for --timeout is named in a warning, or fails --st
   t.equal(r.code, 0)
   t.equal(r.out, 'a\n')
   t.match(r.err, /warning: http:\/\/127\.0\.0\.1:\d+\/ did not answer \(PYME_ERR_TIMEOUT\); the listing may be incomplete/)
+  r = await run(['ls', 'z', '--timeout', '150', '--json'])
+  t.match(JSON.parse(r.out), { entries: [{ name: 'a' }], unreachable: [{ url: slow!.url, code: 'PYME_ERR_TIMEOUT' }] })
   r = await run(['ls', 'z', '--timeout', '150', '--strict', '--json'])
   t.equal(r.code, 5)
   t.match(r.err, /the listing is incomplete/)

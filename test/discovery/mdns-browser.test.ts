@@ -40,6 +40,8 @@ t.test('browses, probes and withdraws on goodbye', async (t) => {
   const added = once(dir, 'add') as Promise<[DataServerInfo]>
   const svc = publish(adv, `PYMEDataServer [${cluster}]:pc2 - PID:13`, late.port)
   t.equal((await added)[0].port, late.port, 'a server announced later joins')
+  await dir.reprobe()
+  t.equal(dir.servers().length, 2, 'a re-query (reprobe) keeps both')
 
   const removed = once(dir, 'remove') as Promise<[DataServerInfo]>
   svc.stop?.()
