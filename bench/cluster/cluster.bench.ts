@@ -114,7 +114,7 @@ try {
   console.log(`  baseline fs.readdir x3 + union      ${b.toFixed(1).padStart(8)} ms`)
   console.log(`  cold (servers and client)           ${median(cold).toFixed(1).padStart(8)} ms   ${(median(cold) / b).toFixed(1)}x baseline`)
   console.log(`  new client, warm servers            ${median(newClient).toFixed(1).padStart(8)} ms   ${(median(newClient) / b).toFixed(1)}x baseline`)
-  console.log(`  warm (client cache, < 1 s old)      ${median(warm).toFixed(2).padStart(8)} ms   ${(median(warm) / b).toFixed(2)}x baseline`)
+  console.log(`  warm (client cache, < 1 s old)      ${median(warm).toFixed(2).padStart(8)} ms   ${(median(warm) / b).toFixed(4)}x baseline`)
 
   // ── getFile ─────────────────────────────────────────────────────────────────────────────
   await startServers()
