@@ -116,6 +116,9 @@ interface Waiter {
 }
 
 const PRIORITY: Readonly<Record<DiscoverySourceKind, number>> = { static: 0, mdns: 1, registry: 2 }
+// Re-query backoff while waiting (RFC 6762 §5.2 doubles from 1 s; a starting server is found sooner).
+const NUDGE_FIRST_MS = 250
+const NUDGE_MAX_MS = 2000
 
 function numberOption (value: number | undefined, fallback: number, option: string, min = 1): number {
   if (value === undefined) return fallback
@@ -142,6 +145,9 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
   #current: readonly DataServerInfo[] = []
   readonly #waiters = new Set<Waiter>()
   #timer: NodeJS.Timeout | null = null
+  /** While someone waits for servers: re-read sources and re-probe sooner than every 10 s. */
+  #nudge: NodeJS.Timeout | null = null
+  #nudgeDelay = NUDGE_FIRST_MS
   #lastMdnsAdd = 0
   #started = false
   #closing: Promise<void> | null = null
@@ -206,6 +212,7 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
       }
       this.#waiters.add(waiter)
       this.#checkWaiter(waiter)
+      this.#scheduleNudge()
     })
   }
 
@@ -227,6 +234,7 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
   close (): Promise<void> {
     if (this.#closing !== null) return this.#closing
     if (this.#timer !== null) clearInterval(this.#timer)
+    if (this.#nudge !== null) clearTimeout(this.#nudge)
     this.#abort.abort()
     for (const w of this.#waiters) this.#settle(w, new ClosedError('node directory was closed'))
     this.#closing = Promise.all(this.#sources.map(async (s) => { await s.close() })).then(() => {
@@ -298,6 +306,18 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
       this.#changed()
     })()
     return entry.probing
+  }
+
+  #scheduleNudge (): void {
+    if (this.#nudge !== null || this.#waiters.size === 0 || this.#closing !== null) return
+    this.#nudge = setTimeout(() => {
+      this.#nudge = null
+      if (this.#waiters.size === 0 || this.#closing !== null) return
+      for (const s of this.#sources) s.refresh()
+      for (const e of this.#entries.values()) if (e.live === null) void this.#probeEntry(e, true)
+      this.#nudgeDelay = Math.min(this.#nudgeDelay * 2, NUDGE_MAX_MS)
+      this.#scheduleNudge()
+    }, this.#nudgeDelay)
   }
 
   #tick (): void {
@@ -385,6 +405,11 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
     if (!this.#waiters.delete(w)) return
     clearTimeout(w.timer)
     if (w.settleTimer !== null) clearTimeout(w.settleTimer)
+    if (this.#waiters.size === 0) {
+      if (this.#nudge !== null) clearTimeout(this.#nudge)
+      this.#nudge = null
+      this.#nudgeDelay = NUDGE_FIRST_MS
+    }
     if (outcome instanceof Error) w.reject(outcome)
     else w.resolve(outcome)
   }

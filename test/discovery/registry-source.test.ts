@@ -83,3 +83,26 @@ t.test('the default registry lives in the python temp dir of the given env', asy
   t.equal(d.cluster, 'envc')
   t.equal((await d.waitForServers({ timeoutMs: 3000 }))[0]?.port, live.port)
 })
+
+t.test('a server that registers while a client waits is found long before the 10 s re-probe', async (t) => {
+  const { path, registry } = await tempRegistry(t)
+  const live = await tcpListener(t)
+  const dir = await startDiscovery({ cluster: 'later', registry: { path }, mdns: false, env: {} })
+  t.teardown(() => dir.close())
+  const t0 = performance.now()
+  const waiting = dir.waitForServers({ timeoutMs: 8000 })
+  setImmediate(() => { registry.register('PYMEDataServer [later]:pc - PID:9', '127.0.0.1', live.port) })
+  const [s] = await waiting
+  t.equal(s?.port, live.port)
+  t.ok(performance.now() - t0 < 3000, 'found by the quick re-reads while waiting')
+})
+
+t.test('a static server that starts while a client waits is found', async (t) => {
+  const l = await tcpListener(t)
+  await l.close()
+  const dir = await startDiscovery({ cluster: 'c', servers: [`127.0.0.1:${l.port}`], registry: false, env: {} })
+  t.teardown(() => dir.close())
+  const waiting = dir.waitForServers({ timeoutMs: 8000 })
+  await l.reopen()
+  t.equal((await waiting)[0]?.port, l.port)
+})
