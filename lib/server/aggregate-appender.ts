@@ -68,7 +68,10 @@ export class AggregateAppender {
     if (segments.length === 0) return refuseAfterBody(req, limits, new HttpFailure(400, 'Missing file name'))
     const { dir, dirSegments, name } = await prepareTarget(this.#ctx, req, segments, limits)
     // Receive first (concurrently with other appends), append in arrival order after.
-    const upload = await receiveToTempFile(dir, req, { ...limits, fsync: false, mode: 0o600 })
+    const upload = await receiveToTempFile(dir, req, { ...limits, fsync: false, mode: 0o600 }, () => {
+      this.#ctx.fs.forgetDirectories()
+      return this.#ctx.fs.ensureDirectory(dirSegments, (parent, created) => this.#ctx.index.directoryCreated(parent, created))
+    })
     const target = join(dir, name)
     const previous = this.#chains.get(target) ?? Promise.resolve()
     const run = previous.then(() => this.#appendFile(upload.path, dir, dirSegments, name))

@@ -95,7 +95,8 @@ function clientErrorStatus (err: NodeJS.ErrnoException & { rawPacket?: Buffer, b
       // PYME (CPython) answers 501 to an unknown method and 400 to a garbage line.
       return METHOD_LINE.test(failedLine(err)) ? [501, 'Unsupported method'] : [400, 'Bad Request']
     case 'HPE_INVALID_CONTENT_LENGTH':
-      return [413, 'Payload Too Large']
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return [400, 'Bad Content-Length']
     default:
       return [400, 'Bad Request']
   }

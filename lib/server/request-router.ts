@@ -23,7 +23,7 @@ import { globSearch } from './glob-search.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
 import { encodeSegment, routingPath, translateRequestPath } from './request-path.js'
 import { JSON_TYPE, sendBody, sendEmpty } from './responses.js'
-import type { RootFs } from './root-fs.js'
+import { RESERVED_PREFIX, type RootFs } from './root-fs.js'
 import type { StatusReport } from './status-report.js'
 import { putWriteOnce, refuseAfterBody, type PutContext } from './write-once-put.js'
 
@@ -89,6 +89,8 @@ export class RequestRouter {
       return
     }
     const path = translateRequestPath(url)
+    // Temp files and markers are the server's own: never served.
+    if (path.segments.some((p) => p.startsWith(RESERVED_PREFIX))) throw new HttpFailure(404, 'Not Found')
     const real = await this.#fs.resolveExisting(path.segments)
     let fh
     try {

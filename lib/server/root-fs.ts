@@ -76,6 +76,18 @@ export class RootFs {
   async ensureDirectory (segments: readonly string[], onCreated?: (parent: readonly string[], name: string) => void): Promise<string> {
     const target = this.abs(segments)
     if (segments.length === 0 || this.#knownDirs.get(target) !== undefined) return target
+    try {
+      return await this.#makeDirectory(segments, onCreated)
+    } catch (err) {
+      // A remembered directory was removed behind our back: forget them all, walk again.
+      if (!(err instanceof HttpFailure) || err.status !== 404) throw err
+      this.forgetDirectories()
+      return this.#makeDirectory(segments, onCreated)
+    }
+  }
+
+  async #makeDirectory (segments: readonly string[], onCreated?: (parent: readonly string[], name: string) => void): Promise<string> {
+    const target = this.abs(segments)
     for (let i = 1; i <= segments.length; i++) {
       const path = this.abs(segments.slice(0, i))
       if (this.#knownDirs.get(path) !== undefined) continue

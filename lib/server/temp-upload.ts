@@ -39,12 +39,22 @@ export interface TempUpload {
 
 const WRITE_HWM = 1 << 20
 
-/** Streams the body of `req` into a new temporary file in `dir`. */
-export async function receiveToTempFile (dir: string, req: IncomingMessage, options: TempUploadOptions): Promise<TempUpload> {
-  const path = join(dir, tempName())
+/**
+ * Streams the body of `req` into a new temporary file in `dir`. When `dir` turns out to be
+ * missing (removed behind the server's back), `recreateDir` is asked once to make it again.
+ */
+export async function receiveToTempFile (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  let path = join(dir, tempName())
   let fh: FileHandle
   try {
-    fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+    try {
+      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || recreateDir === undefined) throw err
+      await recreateDir()
+      path = join(dir, tempName())
+      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+    }
   } catch (err) {
     // Read (and drop) the body first, so the connection stays in step.
     const drained = await receiveBody(req, undefined, { maxBytes: options.maxBytes, gzip: false })

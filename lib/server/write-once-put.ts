@@ -85,17 +85,11 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
     return
   }
 
-  let upload
-  try {
-    upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE })
-  } catch (err) {
-    // The directory vanished behind our back since we last saw it: forget and report.
-    if (err instanceof HttpFailure && err.status === 404) {
-      fs.forgetDirectories()
-      throw new HttpFailure(409, 'Parent directory vanished')
-    }
-    throw err
-  }
+  const upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE }, () => {
+    // The directory vanished behind our back since we last saw it: make it again.
+    fs.forgetDirectories()
+    return fs.ensureDirectory(dirSegments, (parent, created) => index.directoryCreated(parent, created))
+  })
   try {
     await link(upload.path, target)
   } catch (err) {

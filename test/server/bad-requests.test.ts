@@ -87,6 +87,33 @@ t.test('unparsable requests get a real 400 (then close); the server keeps servin
   await stillServes(t, s)
 })
 
+t.test('malformed Content-Length: 400; Content-Length with chunked: 400', async (t) => {
+  const { s, c } = await setup(t)
+  await thenClosed(t, c, 'PUT /cl/a.txt HTTP/1.1\r\nContent-Length: abc\r\n\r\n', 400)
+  const c2 = await WireClient.connect(s.port)
+  t.teardown(() => c2.destroy())
+  await thenClosed(t, c2, 'PUT /cl/b.txt HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 400)
+  await stillServes(t, s)
+})
+
+t.test('PYME clients\' liveness probes (connect, then close at once) are harmless', async (t) => {
+  const s = await startDataServerForTest(t)
+  await fetch(`${s.url}known.txt`, { method: 'PUT', body: 'known' })
+  for (let i = 0; i < 50; i++) {
+    const c = await WireClient.connect(s.port)
+    if (i % 2 === 0) c.socket.end()
+    else c.socket.resetAndDestroy()
+  }
+  await stillServes(t, s)
+})
+
+t.test('the server\'s own temp files and markers are never served', async (t) => {
+  const { s } = await setup(t)
+  await fetch(`${s.url}__aggregate_txt/own/log.txt`, { method: 'PUT', body: 'x' })
+  t.equal((await fetch(`${s.url}own/.pyme-agg.log.txt`)).status, 404)
+  t.equal((await fetch(`${s.url}own/log.txt`)).status, 200)
+})
+
 t.test('unsupported methods: 501', async (t) => {
   const { s, c } = await setup(t)
   const r = await inStep(t, c, 'DELETE /known.txt HTTP/1.1\r\n\r\n', 501)

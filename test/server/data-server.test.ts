@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { readFile, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { startDataServerForTest } from '../helpers/data-servers.js'
@@ -100,4 +100,17 @@ t.test('a PYME raw request without Host gets 200; every answer has Content-Lengt
   const g = await c.response()
   t.equal(g.body.toString(), 'abc')
   t.equal(await readFile(join(s.root, 'raw/a.bin'), 'utf8'), 'abc')
+})
+
+t.test('directories removed behind the server\'s back are made again by the next PUT', async (t) => {
+  const s = await startDataServerForTest(t)
+  t.equal((await fetch(`${s.url}gone/a/one.txt`, { method: 'PUT', body: '1' })).status, 200)
+  t.equal((await fetch(`${s.url}__aggregate_txt/gone/a/log.txt`, { method: 'PUT', body: '1' })).status, 200)
+  await rm(join(s.root, 'gone'), { recursive: true })
+  t.equal((await fetch(`${s.url}gone/a/two.txt`, { method: 'PUT', body: '2' })).status, 200)
+  await rm(join(s.root, 'gone'), { recursive: true })
+  t.equal((await fetch(`${s.url}gone/b/three.txt`, { method: 'PUT', body: '3' })).status, 200)
+  await rm(join(s.root, 'gone'), { recursive: true })
+  t.equal((await fetch(`${s.url}__aggregate_txt/gone/a/log.txt`, { method: 'PUT', body: '2' })).status, 200)
+  t.equal(await readFile(join(s.root, 'gone/a/log.txt'), 'utf8'), '2')
 })

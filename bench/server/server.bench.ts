@@ -1,0 +1,181 @@
+/**
+ * Data server benchmark (`npm run bench:server`). Every figure is printed next to a
+ * baseline from the same run, as a ratio; nothing here decides pass/fail.
+ *
+ * 1. PUT throughput, 8 MiB and 512 KiB bodies, from one raw pipelined socket (as PYME's
+ *    Streamer sends them), into our server with the root on tmpfs (/dev/shm) and on the
+ *    normal disk, against a bare node:http server that reads and discards bodies (ceiling).
+ * 2. Keep-alive GET latency of a 100-byte file, one request at a time, vs the bare server.
+ * 3. Listing a 100,000-file directory: cold (built from disk) and warm, and the latency of
+ *    PUTs into another directory while the cold listing is built.
+ *
+ * Servers run in their own processes (the client would otherwise share their event loop).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { startServerProcess, type ServerProcess } from '../../test/helpers/server-process.js'
+import { WireClient, streamerPut } from '../../test/server/pyme-wire-client.js'
+
+const MiB = 1024 * 1024
+const quick = process.env['BENCH_QUICK'] !== undefined
+
+interface Target { readonly name: string, readonly port: number, stop (): Promise<void> }
+
+// A bare node:http server with PYME-compatible settings that reads and drops every body.
+async function startBare (): Promise<Target> {
+  const code = `
+    const http = require('node:http')
+    const small = Buffer.alloc(100, 7)
+    const s = http.createServer({ requireHostHeader: false, keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
+      req.resume()
+      req.on('end', () => {
+        if (req.method === 'GET') { res.writeHead(200, { 'Content-Length': small.length }); res.end(small) }
+        else { res.writeHead(200, { 'Content-Length': 0 }); res.end() }
+      })
+    })
+    s.keepAliveTimeout = 0
+    s.listen(0, '127.0.0.1', () => console.log(s.address().port))
+  `
+  const child: ChildProcess = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const [line] = await once(createInterface({ input: child.stdout! }), 'line') as [string]
+  return {
+    name: 'bare node:http (discards)',
+    port: Number(line),
+    async stop () {
+      child.kill('SIGTERM')
+      if (child.exitCode === null) await once(child, 'exit')
+    }
+  }
+}
+
+async function startOurs (name: string, root: string): Promise<Target & { proc: ServerProcess }> {
+  const proc = await startServerProcess({ root })
+  return { name, port: proc.port, proc, stop: () => proc.stop() }
+}
+
+/** PUTs `count` bodies of `size` bytes over one pipelined connection; MB/s. */
+async function putThroughput (port: number, tag: string, size: number, count: number, window = 8): Promise<number> {
+  const body = randomBytes(size)
+  const c = await WireClient.connect(port)
+  const started = performance.now()
+  let sent = 0
+  let answered = 0
+  const reader = (async () => {
+    for (; answered < count; answered++) {
+      const r = await c.response()
+      if (r.status !== 200) throw new Error(`PUT answered ${r.status}`)
+    }
+  })()
+  while (sent < count) {
+    while (sent - answered >= window) await new Promise((resolve) => setImmediate(resolve))
+    const head = Buffer.from(`PUT /bench/${tag}/f${sent}.bin HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: ${size}\r\n\r\n`)
+    if (!c.socket.write(head) || !c.socket.write(body)) await once(c.socket, 'drain')
+    sent++
+  }
+  await reader
+  const seconds = (performance.now() - started) / 1000
+  c.destroy()
+  return size * count / MiB / seconds
+}
+
+/** Median and p90 of sequential keep-alive GETs, microseconds. */
+async function getLatency (port: number, path: string, n: number): Promise<{ median: number, p90: number }> {
+  const c = await WireClient.connect(port)
+  const times: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    await c.write(`GET ${path} HTTP/1.1\r\n\r\n`)
+    const r = await c.response()
+    if (r.status !== 200) throw new Error(`GET answered ${r.status}`)
+    times.push((performance.now() - t0) * 1000)
+  }
+  c.destroy()
+  times.sort((a, b) => a - b)
+  return { median: times[Math.floor(n / 2)] ?? 0, p90: times[Math.floor(n * 0.9)] ?? 0 }
+}
+
+function fmt (x: number, digits = 1): string {
+  return x.toFixed(digits)
+}
+
+const rows: string[] = []
+const report = (line: string): void => {
+  rows.push(line)
+  process.stdout.write(line + '\n')
+}
+
+const shm = mkdtempSync(join('/dev/shm', 'pyme-bench-'))
+const disk = mkdtempSync(join(tmpdir(), 'pyme-bench-'))
+try {
+  report(`# pyme-cluster data server bench — node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}${quick ? ' (BENCH_QUICK)' : ''}`)
+  const bare = await startBare()
+  const tmpfsServer = await startOurs('ours, root on tmpfs', join(shm, 'root'))
+  const diskServer = await startOurs('ours, root on disk', join(disk, 'root'))
+  try {
+    report('\n## PUT throughput, one pipelined connection (8 in flight), MB/s (ratio to the bare ceiling)')
+    for (const [size, count] of [[8 * MiB, quick ? 16 : 64], [512 * 1024, quick ? 128 : 512]] as const) {
+      const label = size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`
+      // Warm-up, then measure each target the same way.
+      await putThroughput(bare.port, 'warm', size, 4)
+      const ceiling = await putThroughput(bare.port, `b${size}`, size, count)
+      const onShm = await putThroughput(tmpfsServer.port, `s${size}`, size, count)
+      const onDisk = await putThroughput(diskServer.port, `d${size}`, size, count)
+      report(`${label.padEnd(8)} x${String(count).padEnd(4)} bare ${fmt(ceiling).padStart(7)} | tmpfs ${fmt(onShm).padStart(7)} (${fmt(onShm / ceiling, 2)}) | disk ${fmt(onDisk).padStart(7)} (${fmt(onDisk / ceiling, 2)})`)
+      rmSync(join(shm, 'root/bench'), { recursive: true, force: true })
+      rmSync(join(disk, 'root/bench'), { recursive: true, force: true })
+    }
+
+    report('\n## Keep-alive GET of a 100-byte file, one at a time, µs')
+    mkdirSync(join(shm, 'root/small'), { recursive: true })
+    writeFileSync(join(shm, 'root/small/f.bin'), Buffer.alloc(100, 7))
+    const n = quick ? 500 : 3000
+    await getLatency(tmpfsServer.port, '/small/f.bin', 200)
+    await getLatency(bare.port, '/small/f.bin', 200)
+    const ours = await getLatency(tmpfsServer.port, '/small/f.bin', n)
+    const base = await getLatency(bare.port, '/small/f.bin', n)
+    report(`median ${fmt(ours.median, 0)} µs, p90 ${fmt(ours.p90, 0)} µs (bare server: median ${fmt(base.median, 0)}, p90 ${fmt(base.p90, 0)}; ratio ${fmt(ours.median / base.median, 2)}; PYME's server: 44 ms median, transcripts §16)`)
+
+    report('\n## Listing a 100,000-file directory (root on tmpfs)')
+    const files = quick ? 20_000 : 100_000
+    const dir = join(shm, 'root/big/s1')
+    mkdirSync(dir, { recursive: true })
+    for (let i = 0; i < files; i++) writeFileSync(join(dir, `frame${String(i).padStart(6, '0')}.pzf`), 'x')
+    // PUT latency alone, then while the cold listing is being built.
+    const putLatency = async (tag: string, during?: Promise<unknown>): Promise<{ median: number, max: number }> => {
+      const c = await WireClient.connect(tmpfsServer.port)
+      const times: number[] = []
+      let i = 0
+      do {
+        const t0 = performance.now()
+        await c.write(streamerPut(`lat/${tag}/f${i++}.bin`, 'y'.repeat(1000)))
+        await c.response()
+        times.push((performance.now() - t0) * 1000)
+      } while (during === undefined ? i < 200 : await Promise.race([during.then(() => false), Promise.resolve(true)]))
+      c.destroy()
+      times.sort((a, b) => a - b)
+      return { median: times[Math.floor(times.length / 2)] ?? 0, max: times[times.length - 1] ?? 0 }
+    }
+    const idle = await putLatency('idle')
+    const t0 = performance.now()
+    const cold = fetch(`http://127.0.0.1:${tmpfsServer.port}/big/s1/`).then(async (r) => (await r.arrayBuffer()).byteLength)
+    const busy = await putLatency('busy', cold)
+    const coldBytes = await cold
+    const coldMs = performance.now() - t0
+    const t1 = performance.now()
+    const warmBytes = (await (await fetch(`http://127.0.0.1:${tmpfsServer.port}/big/s1/`)).arrayBuffer()).byteLength
+    const warmMs = performance.now() - t1
+    report(`${files} files: cold ${fmt(coldMs, 0)} ms (${coldBytes} bytes of JSON), warm ${fmt(warmMs, 1)} ms (${warmBytes} bytes)`)
+    report(`PUT latency (1 kB, sequential): idle median ${fmt(idle.median, 0)} µs / max ${fmt(idle.max, 0)} µs; during the cold listing median ${fmt(busy.median, 0)} µs / max ${fmt(busy.max, 0)} µs`)
+  } finally {
+    await Promise.all([bare.stop(), tmpfsServer.stop(), diskServer.stop()])
+  }
+  report(`\nload after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+} finally {
+  rmSync(shm, { recursive: true, force: true })
+  rmSync(disk, { recursive: true, force: true })
+}
