@@ -13,5 +13,5 @@ export const commands: Readonly<Record<string, { readonly summary: string, reado
   status: { summary: 'list the data servers of the cluster with free space, load and responsiveness', load: async () => (await import('./status-command.js')).statusCommand },
   serve: { summary: 'run a PYME-compatible data server on a data root', load: async () => (await import('./serve-command.js')).serveCommand },
   'cluster-of-one': { summary: 'run a one-machine cluster (a local data server in the host registry)', load: async () => (await import('./cluster-of-one-command.js')).clusterOfOneCommand },
-  demo: { summary: 'round-trip simulated camera frames through PZF and report speed and size', load: async () => (await import('./demo-command.js')).demoCommand }
+  demo: { summary: 'simulated camera acquisition streamed to a local cluster, read back and verified (npm start)', load: async () => (await import('./demo-command.js')).demoCommand }
 }

@@ -1,172 +1,299 @@
 /**
- * `pyme-cluster demo` (interim `npm start`): round-trips simulated camera frames through
- * the PZF codec, lossless and sqrt-quantised, in-process and on the encoder pool;
- * verifies bit-exactness (lossless), the quantiser's error bound and that the pool's
- * bytes equal the in-process bytes; prints sizes, compression ratios and MB/s.
- * Self-contained: the full acquisition demo replaces it.
+ * `pyme-cluster demo` (`npm start`): a simulated acquisition end to end. Starts a cluster of
+ * local data servers on a temporary root (or uses an existing cluster), runs a simulated sCMOS
+ * camera paced at a frame rate, streams it through `ClusterBackend` with a live progress line,
+ * reads the series back with `SeriesReader` and checks every frame (bit for bit, or within the
+ * quantiser's bound) on worker threads, then prints the rates next to the cameras they meet.
+ *
+ * ```
+ *  DemoCamera (ring of 8 frames, stamped n) ─► ClusterBackend ─► Streamer ─► data server(s)
+ *       paced: frame n due at t0 + n / rate          │                           │
+ *       backpressure: storeFrame false → ready()     └── progress (stderr) ◄─────┘
+ *  SeriesReader.getFrameBytes(i) ─► PzfEncoderPool.runFilter(verifyDemoFrame) ─► summary
+ * ```
+ * Exit code 0 when every acquired frame was stored and verified; otherwise the error's code
+ * (StoreFailedError, VerificationError: 6).
  */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { InvalidArgumentError, VerificationError } from '../errors.js'
-import { makeCameraFrame } from '../internal/camera-simulator.js'
-import { PzfEncoderPool, decodePzf, encodePzf, type PzfEncodeOptions } from '../pzf/index.js'
+import { ClusterBackend, type ClusterBackendReport } from '../backends/cluster-backend.js'
+import { StoreFailedError, VerificationError } from '../errors.js'
+import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
+import { SeriesReader } from '../series/series-reader.js'
 import type { CliIo, Command } from './command.js'
+import { DemoCamera } from './demo-camera.js'
+import { startDemoCluster, type DemoCluster, type DemoServerMode } from './demo-cluster.js'
+import { cameraVerdicts, formatTable, mb, progressLine, type CameraVerdict } from './demo-report.js'
+import { DEMO_USAGE, parseDemoArgs, type DemoSettings } from './demo-settings.js'
+import { VERIFY_BAD_HEADER, VERIFY_OK, type DemoVerifyArg } from './demo-verify.js'
 import { exitCodes } from './exit-codes.js'
 
-const usage = `Usage: pyme-cluster demo [options]
+const verifyModule = new URL(import.meta.url.endsWith('.ts') ? './demo-verify.ts' : './demo-verify.js', import.meta.url)
 
-Simulates camera frames and round-trips them through PZF (PYME's frame format):
-lossless Huffman and sqrt-quantised Huffman (offset 100, scale 1), in this thread and
-on the worker pool. Verifies the results and prints sizes, ratios and throughput.
-
-Options:
-  --width <n>     frame width in pixels (default 2048)
-  --height <n>    frame height in pixels (default 2048)
-  --frames <n>    frames per measurement (default 8)
-  --workers <n>   encoder pool threads (default: cores - 1)
-  --seed <n>      simulation seed (default 1)
-  --json          print the results as JSON
-  -h, --help      this text
-`
-
-/** One measured row of the table. */
-interface DemoRow {
-  readonly mode: 'lossless' | 'quantised'
-  readonly path: 'in-process' | 'pool'
-  readonly frameBytes: number
-  readonly pzfBytes: number
-  readonly ratio: number
-  readonly encodeMBps: number
-  readonly decodeMBps: number | null
-  readonly verified: boolean
+/** What one acquisition did. */
+interface Acquisition {
+  readonly acquired: number
+  readonly due: number | null
+  readonly maxLagMs: number
+  readonly seconds: number
+  readonly report: ClusterBackendReport
+  readonly storeError: StoreFailedError | null
 }
 
-const QUANT = { offset: 100, scale: 1 } as const
+/** What the read-back found. */
+interface Verification {
+  readonly complete: boolean
+  readonly frameCount: number
+  readonly verified: number
+  readonly badHeader: number
+  readonly differing: number
+  readonly missing: number
+  readonly worst: number
+  readonly seconds: number
+}
 
-function intOption (v: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (v === undefined) return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`invalid --${name}: expected an integer ${min}..${max}`)
-  return n
+function seriesName (): string {
+  const d = new Date()
+  const pad = (v: number): string => String(v).padStart(2, '0')
+  return `pyme-cluster-demo/${d.getFullYear()}_${d.getMonth() + 1}_${d.getDate()}/` +
+    `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}_${randomBytes(3).toString('hex')}.pcs`
+}
+
+async function acquire (s: DemoSettings, backend: ClusterBackend, camera: DemoCamera, io: CliIo): Promise<Acquisition> {
+  const frameBytes = s.width * s.height * 2
+  const rate = s.rate
+  const due = s.frames ?? (rate === null ? null : Math.max(1, Math.round(rate * s.seconds)))
+  const deadline = s.frames === null ? s.seconds * 1000 : Infinity
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true
+  let n = 0
+  let maxLagMs = 0
+  let ticks = 0
+  const t0 = performance.now()
+  let lastStoredAt = t0
+  const onStored = (name: string): void => { if (name.endsWith('.pzf')) lastStoredAt = performance.now() }
+  backend.on('stored', onStored)
+  const show = (): void => {
+    const st = backend.stats()
+    const line = progressLine({
+      elapsedS: (performance.now() - t0) / 1000,
+      frames: n,
+      target: due,
+      stored: st.framesStored,
+      rawBytes: st.framesStored * frameBytes,
+      wireBytes: st.bytesStored,
+      pending: st.pendingFrames,
+      dropped: (st.stream?.dropped ?? 0) + st.framesFailed
+    })
+    io.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
+  }
+  // ~4 updates a second on a terminal; one plain line a second otherwise (logs stay readable).
+  const ticker = setInterval(() => { if (tty || ++ticks % 4 === 0) show() }, 250)
+  backend.logEvent('StartAq')
+  try {
+    while ((due === null || n < due) && !io.signal.aborted) {
+      const now = performance.now() - t0
+      if (now >= deadline) break
+      if (rate !== null) {
+        const at = n * 1000 / rate
+        if (at > now + 1) {
+          await sleep(at - now, undefined, { signal: io.signal }).catch(() => {})
+          if (io.signal.aborted) break
+        } else {
+          maxLagMs = Math.max(maxLagMs, now - at)
+        }
+      }
+      if (!backend.storeFrame(n, camera.frame(n++))) await backend.ready()
+    }
+    backend.logEvent('StopAq')
+    let report: ClusterBackendReport
+    let storeError: StoreFailedError | null = null
+    try {
+      report = await backend.close()
+    } catch (err) {
+      if (!(err instanceof StoreFailedError) || err.report === undefined) throw err
+      storeError = err
+      report = err.report as ClusterBackendReport
+    }
+    return { acquired: n, due, maxLagMs, seconds: (Math.max(lastStoredAt, t0 + 1) - t0) / 1000, report, storeError }
+  } finally {
+    clearInterval(ticker)
+    backend.off('stored', onStored)
+    show()
+    if (tty) io.stderr.write('\n')
+  }
+}
+
+async function verify (s: DemoSettings, url: string, servers: readonly string[] | null, sequenceId: number, acquired: number): Promise<Verification> {
+  const t0 = performance.now()
+  const reader = await SeriesReader.open(url, servers === null
+    ? { settleMs: 200 }
+    : { servers, cluster: { registry: false, mdns: false, env: {} }, settleMs: 100 })
+  const pool = new PzfEncoderPool({ size: availableParallelism() })
+  const counts = { verified: 0, badHeader: 0, differing: 0, worst: 0 }
+  try {
+    const pending: Array<Promise<void>> = []
+    const count = Math.min(reader.frameCount, acquired)
+    for (let n = 0; n < count; n++) {
+      const bytes = await reader.getFrameBytes(n)
+      await pool.ready()
+      const arg: DemoVerifyArg = { width: s.width, height: s.height, seed: s.seed, n, sequenceId, quantization: s.quantization }
+      pending.push(pool.runFilter(verifyModule, 'verifyDemoFrame', bytes, arg, { transfer: true }).then((out) => { countVerified(counts, out) }))
+    }
+    await Promise.all(pending)
+    return {
+      complete: reader.isComplete,
+      frameCount: reader.frameCount,
+      ...counts,
+      missing: acquired - counts.verified - counts.badHeader - counts.differing,
+      seconds: (performance.now() - t0) / 1000
+    }
+  } finally {
+    await pool.close()
+    await reader.close()
+  }
 }
 
 /**
- * Largest acceptable |pixel - decoded| for sqrt quantisation at `QUANT`: below the offset
- * every pixel becomes the offset; above it the level is within 1/2 step of sqrt(d - o) / s,
- * which is s*sqrt(d - o) + s^2/4 ADU, plus 1 for the truncating cast.
+ * Why the demo fails, or null: frames that could not be stored (the backend's
+ * `StoreFailedError`), or frames lost, different, or a series not complete on read-back.
  */
-function quantisationError (d: number, decoded: number): boolean {
-  if (d < QUANT.offset) return decoded === QUANT.offset
-  const bound = QUANT.scale * Math.sqrt(d - QUANT.offset) + QUANT.scale * QUANT.scale / 4 + 1
-  return Math.abs(d - decoded) <= bound
+export function demoFailure (a: Pick<Acquisition, 'acquired' | 'storeError'>, v: Verification | null): Error | null {
+  if (a.storeError !== null) return a.storeError
+  if (v === null) return null
+  const wrong = v.missing + v.differing + v.badHeader
+  if (wrong === 0 && v.complete && v.frameCount === a.acquired) return null
+  return new VerificationError(`${wrong} of ${a.acquired} frames lost or different ` +
+    `(series complete: ${String(v.complete)}, frame count ${v.frameCount})`)
 }
 
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))
+/** Adds one `verifyDemoFrame` result to the counts. */
+export function countVerified (counts: { verified: number, badHeader: number, differing: number, worst: number }, out: Uint8Array): void {
+  const [status, worst] = new Float64Array(out.buffer, out.byteOffset, 2)
+  if (status === VERIFY_OK) counts.verified++
+  else if (status === VERIFY_BAD_HEADER) counts.badHeader++
+  else counts.differing++
+  counts.worst = Math.max(counts.worst, worst ?? 0)
+}
+
+interface DemoResult {
+  readonly settings: DemoSettings
+  readonly url: string
+  readonly cluster: { readonly servers: readonly string[] | null, readonly mode: DemoServerMode | null, readonly root: string | null, readonly kept: boolean }
+  readonly acquisition: Acquisition
+  readonly verification: Verification | null
+  readonly cameras: readonly CameraVerdict[]
+  readonly machine: { readonly cores: number, readonly loadAverage: number }
+}
+
+function summary (r: DemoResult): string {
+  const s = r.settings
+  const a = r.acquisition
+  const frameBytes = s.width * s.height * 2
+  const stored = a.report.frames
+  const wire = a.report.stream?.bytes ?? a.report.bytes
+  const pace = s.rate === null ? 'as fast as it goes (--rate max)' : `paced at ${s.rate} fps`
+  const mode = s.quantization === null ? s.compression : `huffman + sqrt quantisation (offset ${s.quantization.offset}, scale ${s.quantization.scale})`
+  const where = r.cluster.mode === null
+    ? `cluster ${s.cluster ?? (r.cluster.servers ?? []).join(', ')} (the series stays there)`
+    : `${s.nodes} local data server(s) (${r.cluster.mode === 'process' ? 'child process' : 'in this process'}), root ${r.cluster.root ?? ''} (${r.cluster.kept ? 'kept' : 'removed'})`
+  const lines = [
+    `pyme-cluster demo: simulated sCMOS camera, ${s.width}x${s.height} uint16, ${pace}, ${mode}`,
+    `cluster   ${where}`,
+    `series    ${r.url}`,
+    '',
+    `acquired  ${a.acquired}${a.due === null ? '' : ` of ${a.due} frames due`}` +
+      (s.rate === null ? '' : `, camera lag up to ${(a.maxLagMs / 1000).toFixed(2)} s`),
+    `stored    ${stored} frames in ${a.seconds.toFixed(1)} s: ${(stored / a.seconds).toFixed(1)} fps, ${mb(stored * frameBytes / a.seconds)} MB/s raw, ` +
+      `${mb(wire / a.seconds)} MB/s on the wire (ratio ${(stored * frameBytes / Math.max(1, a.report.bytes)).toFixed(2)})`
+  ]
+  const v = r.verification
+  if (v !== null) {
+    const how = s.quantization === null ? 'bit for bit' : `within the quantiser bound (worst ${(v.worst * 100).toFixed(0)}% of it)`
+    lines.push(`verified  ${v.verified} of ${a.acquired} frames ${how} (SeriesReader, ${v.seconds.toFixed(1)} s)`)
+    lines.push(`lost ${v.missing}, differing ${v.differing + v.badHeader}, dropped ${a.report.stream?.dropped ?? 0}, failed ${a.report.failed.length}`)
+  } else {
+    lines.push('verified  skipped (interrupted)')
+  }
+  lines.push('')
+  const table = formatTable(['camera (vendor spec)', 'pixels', 'fps', 'MB/s', 'on this machine'],
+    r.cameras.map((c) => [c.camera, c.size, String(c.fps), c.megabytesPerSecond.toFixed(0), c.verdict]))
+  return `${lines.join('\n')}\n${table}` +
+    `measured end to end (camera to acknowledged on disk) on ${r.machine.cores} cores, load average ${r.machine.loadAverage.toFixed(1)}` +
+    (r.cameras.some((c) => c.verdict === 'not measured') ? '; "not measured": the camera was paced below its rate (try --rate max)' : '') + '\n'
 }
 
 async function runDemo (args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      width: { type: 'string' },
-      height: { type: 'string' },
-      frames: { type: 'string' },
-      workers: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean', default: false }
-    },
-    strict: true,
-    allowPositionals: false
-  })
-  const width = intOption(values.width, 'width', 2048, 1, 16384)
-  const height = intOption(values.height, 'height', 2048, 1, 16384)
-  const frameCount = intOption(values.frames, 'frames', 8, 1, 1000)
-  const seed = intOption(values.seed, 'seed', 1, 0, 2 ** 31 - 1)
-  const workers = values.workers === undefined ? undefined : intOption(values.workers, 'workers', 1, 1, 256)
-  const frames = Array.from({ length: frameCount }, (_, frame) => makeCameraFrame(width, height, { seed, frame }))
-  const frameBytes = width * height * 2
-  const mb = (frameBytes * frameCount) / 1e6
-  const rows: DemoRow[] = []
-  const pool = new PzfEncoderPool(workers === undefined ? {} : { size: workers })
+  const s = parseDemoArgs(args)
+  if (io.signal.aborted) return interrupted(io)
+  const camera = new DemoCamera({ width: s.width, height: s.height, seed: s.seed })
+  let local: DemoCluster | null = null
+  let root: string | null = null
+  const pool = new PzfEncoderPool({ size: s.workers ?? availableParallelism() })
   try {
-    for (const mode of ['lossless', 'quantised'] as const) {
-      if (io.signal.aborted) break
-      // A camera buffer: x fastest, so PZF order 'F' with shape [width, height] (no copy).
-      const options: PzfEncodeOptions = { shape: [width, height], dimOrder: 'F', quantization: mode === 'quantised' ? QUANT : null }
-      // Warm up the JIT and start the workers before timing.
-      decodePzf(encodePzf(frames[0] as Uint16Array, options))
-      await Promise.all(Array.from({ length: pool.size }, async () => await pool.encode(frames[0] as Uint16Array, options)))
-      let t0 = performance.now()
-      const encoded = frames.map((f, i) => encodePzf(f, { ...options, frameNum: i }))
-      const encodeMs = performance.now() - t0
-      t0 = performance.now()
-      const decoded = encoded.map((bytes) => decodePzf(bytes).data as Uint16Array)
-      const decodeMs = performance.now() - t0
-      let verified = true
-      for (const [i, f] of frames.entries()) {
-        const back = decoded[i] as Uint16Array
-        if (mode === 'lossless') {
-          verified &&= sameBytes(new Uint8Array(f.buffer), new Uint8Array(back.buffer))
-        } else {
-          for (let k = 0; k < f.length && verified; k++) verified = quantisationError(f[k] as number, back[k] as number)
-        }
-      }
-      const pzfBytes = encoded.reduce((s, b) => s + b.length, 0) / frameCount
-      rows.push({ mode, path: 'in-process', frameBytes, pzfBytes, ratio: frameBytes / pzfBytes, encodeMBps: mb / encodeMs * 1e3, decodeMBps: mb / decodeMs * 1e3, verified })
-
-      if (io.signal.aborted) break
-      t0 = performance.now()
-      const pooled: Array<Promise<Uint8Array>> = []
-      for (const [i, f] of frames.entries()) {
-        await pool.ready()
-        pooled.push(pool.encode(f, { ...options, frameNum: i }))
-      }
-      const fromPool = await Promise.all(pooled)
-      const poolMs = performance.now() - t0
-      const poolVerified = fromPool.every((b, i) => sameBytes(b, encoded[i] as Uint8Array))
-      rows.push({ mode, path: 'pool', frameBytes, pzfBytes, ratio: frameBytes / pzfBytes, encodeMBps: mb / poolMs * 1e3, decodeMBps: null, verified: poolVerified })
+    if (s.cluster === null && s.servers === null) {
+      root = await mkdtemp(join(tmpdir(), 'pyme-demo-'))
+      local = await startDemoCluster(s.nodes, s.serverMode, root)
     }
+    const servers = local?.servers ?? s.servers
+    const backend = new ClusterBackend(seriesName(), {
+      shape: [s.width, s.height],
+      compression: s.compression,
+      quantization: s.quantization,
+      pool,
+      ...(servers === null ? { cluster: s.cluster ?? '' } : { servers })
+    })
+    backend.mdh.set('Camera.Name', 'simulated sCMOS (pyme-cluster demo)')
+    backend.mdh.setFloat('Camera.ADOffset', 100).setFloat('Camera.ElectronsPerCount', 0.5).setFloat('Camera.ReadNoise', 0.75)
+    backend.mdh.setFloat('voxelsize.x', 0.1).setFloat('voxelsize.y', 0.1)
+    await backend.initialize()
+    // Start the encoder threads before the clock does (a camera does not wait for them).
+    await Promise.all(Array.from({ length: pool.size }, async () => await pool.encode(camera.frame(0), { shape: [s.width, s.height], dimOrder: 'F' })))
+    const acquisition = await acquire(s, backend, camera, io)
+    const verification = io.signal.aborted ? null : await verify(s, backend.getURL(), servers, backend.sequenceId, acquisition.acquired)
+    const frameBytes = s.width * s.height * 2
+    const capacity = acquisition.report.frames * frameBytes / acquisition.seconds
+    const keptPace = s.rate !== null && acquisition.due !== null && acquisition.acquired === acquisition.due &&
+      capacity >= 0.98 * s.rate * frameBytes
+    const result: DemoResult = {
+      settings: s,
+      url: backend.getURL(),
+      cluster: { servers, mode: local?.mode ?? null, root, kept: s.keep },
+      acquisition,
+      verification,
+      cameras: cameraVerdicts({ rawBytesPerSecond: keptPace ? (s.rate ?? 0) * frameBytes : capacity, keptPace }),
+      machine: { cores: availableParallelism(), loadAverage: loadavg()[0] ?? 0 }
+    }
+    io.stdout.write(s.json ? JSON.stringify(result, jsonReplacer, 2) + '\n' : summary(result))
+    const failure = demoFailure(acquisition, verification)
+    if (failure !== null) throw failure
+    return verification === null ? interrupted(io) : exitCodes.OK
   } finally {
     pool.destroy()
+    await local?.close()
+    if (root !== null && !s.keep) await rm(root, { recursive: true, force: true })
   }
-  if (io.signal.aborted) {
-    io.stderr.write('pyme-cluster demo: interrupted\n')
-    return exitCodes.INTERRUPTED
-  }
-  if (values.json) {
-    io.stdout.write(JSON.stringify({ width, height, frames: frameCount, poolSize: pool.size, rows }, null, 2) + '\n')
-  } else {
-    io.stdout.write(table(width, height, frameCount, pool.size, rows))
-  }
-  const failed = rows.filter((r) => !r.verified)
-  if (failed.length > 0) {
-    throw new VerificationError(`PZF round trip failed: ${failed.map((r) => `${r.mode} ${r.path}`).join(', ')}`)
-  }
-  return exitCodes.OK
 }
 
-function table (width: number, height: number, frames: number, poolSize: number, rows: readonly DemoRow[]): string {
-  const head = ['mode', 'path', 'frame MB', 'PZF MB', 'ratio', 'encode MB/s', 'decode MB/s', 'verified']
-  const body = rows.map((r) => [
-    r.mode, r.path === 'pool' ? `pool (${poolSize})` : r.path, (r.frameBytes / 1e6).toFixed(2), (r.pzfBytes / 1e6).toFixed(3),
-    r.ratio.toFixed(2), r.encodeMBps.toFixed(0), r.decodeMBps === null ? '-' : r.decodeMBps.toFixed(0),
-    r.verified ? (r.path === 'pool' ? 'same bytes' : r.mode === 'lossless' ? 'bit-exact' : 'within bound') : 'FAILED'
-  ])
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => (row[c] as string).length)))
-  const line = (cells: readonly string[]): string => cells.map((s, c) => (c < 2 ? s.padEnd(widths[c] as number) : s.padStart(widths[c] as number))).join('  ')
-  return [
-    `PZF round trip of ${frames} simulated ${width}x${height} uint16 camera frames (MB/s of uncompressed pixels)`,
-    line(head),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
-    ''
-  ].join('\n')
+function interrupted (io: CliIo): number {
+  io.stderr.write('pyme-cluster demo: interrupted\n')
+  return exitCodes.INTERRUPTED
+}
+
+/** JSON output: errors as `{ name, code, message }`, everything else as is. */
+function jsonReplacer (_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, code: (value as { code?: string }).code, message: value.message }
+  return value
 }
 
 /** The `demo` command. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'round-trip simulated camera frames through PZF and report speed and size',
-  usage,
+  summary: 'simulated camera acquisition streamed to a local cluster, read back and verified',
+  usage: DEMO_USAGE,
   run: runDemo
 }

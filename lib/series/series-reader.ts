@@ -217,6 +217,14 @@ export class SeriesReader {
 
   /** Reads and decodes frame `i`. `NotFoundError` when it does not exist, `PzfFormatError` when it is not valid PZF. */
   async getFrame (i: number): Promise<DecodedPzf> {
+    return decodePzf(await this.getFrameBytes(i), this.#limits)
+  }
+
+  /**
+   * The stored PZF file of frame `i`, not decoded (to copy it, or to decode it elsewhere, e.g.
+   * on worker threads). `NotFoundError` when it does not exist.
+   */
+  async getFrameBytes (i: number): Promise<Uint8Array> {
     this.#assertOpen()
     if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i > MAX_FRAME_INDEX) {
       throw new InvalidArgumentError(`invalid frame index ${String(i)}: expected an integer 0..${MAX_FRAME_INDEX}`)
@@ -231,7 +239,7 @@ export class SeriesReader {
       }
       throw err
     }
-    return decodePzf(bytes, this.#limits)
+    return bytes
   }
 
   /**

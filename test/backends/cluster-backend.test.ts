@@ -91,6 +91,8 @@ t.test('a series over two servers: PYME layout, chunked distribution, read back 
   t.same(await compareReadBack(reader, frames), { read: 120, differing: [] })
   t.same((await reader.events()).map((e) => [e.name, e.description]), [['StartAq', '120'], ['ProtocolFocus', '12, 3.5']])
   t.equal(reader.finalMetadata?.get('pyme-cluster.FramesStored'), 120)
+  const stored = await reader.getFrameBytes(77)
+  t.ok(Buffer.from(stored).equals(file), 'getFrameBytes: the stored file as it is')
   await reader.close()
   const closed = await backend.close()
   t.equal(closed.frames, 120)
