@@ -47,6 +47,7 @@ function sampleCpus (): CpuSample[] {
 async function readProc (path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8')
+  /* c8 ignore next 3: only where /proc does not exist (not Linux) */
   } catch {
     return undefined
   }
@@ -66,6 +67,7 @@ async function sampleNet (): Promise<NetSample> {
 
 async function memUsage (): Promise<Record<string, number>> {
   const text = await readProc('/proc/meminfo')
+  /* c8 ignore next 5: the portable fallback for systems without /proc */
   if (text === undefined) {
     const total = totalmem()
     const free = freemem()
