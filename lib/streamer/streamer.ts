@@ -210,7 +210,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
     if (this.#mustWait(body.byteLength)) await this.#waitRoom(body.byteLength)
     // No await between the last check and the admission: concurrent callers cannot overtake.
-    return await new Promise<Ack>((resolve, reject) => {
+    // Returned, not awaited: a suspended frame would keep `data` alive until the answer, and a
+    // file spilled to the journal must not stay in memory (the budget would be a fiction).
+    return new Promise<Ack>((resolve, reject) => {
       this.#accept(p, index, body, null, null, undefined, { resolve, reject })
     })
   }
@@ -219,7 +221,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   async putFrameAsync (path: string, pixels: FramePixels, frame?: FrameHint): Promise<Ack> {
     const args = this.#frameArgs(path, pixels, frame)
     if (this.#mustWait(args.pixels.byteLength)) await this.#waitRoom(args.pixels.byteLength)
-    return await new Promise<Ack>((resolve, reject) => {
+    // Returned, not awaited (see putAsync): spilled pixels must not stay referenced here.
+    return new Promise<Ack>((resolve, reject) => {
       this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, { resolve, reject })
     })
   }
