@@ -28,6 +28,8 @@ export type ClusterTarget =
   | { readonly kind: 'servers', readonly servers: readonly string[], readonly discoveryTimeoutMs: number }
   | { readonly kind: 'cluster', readonly cluster: Cluster | ClusterOptions }
 
+function noop (): void {}
+
 /** Files written after every frame, with the Streamer's barrier (events.json is the completion marker). */
 const LAST_FILES: ReadonlySet<string> = new Set([FINAL_METADATA_FILE, EVENTS_FILE])
 
@@ -123,7 +125,9 @@ export class ClusterStore implements SeriesStore {
       // finalize() rejects naming them.
       await streamer.putAfterAll(path, data, { sendAnyway: true })
     } else {
-      await streamer.putAsync(path, data, frameIndex === undefined ? undefined : { index: frameIndex })
+      // Returned, not awaited: this frame must not hold `data` while the file waits in the
+      // Streamer's spill journal (it would then sit in memory outside the budget).
+      return streamer.putAsync(path, data, frameIndex === undefined ? undefined : { index: frameIndex }).then(noop)
     }
   }
 

@@ -196,7 +196,12 @@ export class SeriesBackend extends EventEmitter implements Backend {
     const name = frameFileName(n)
     const encodeOptions: PzfEncodeOptions = { ...this.#encodeBase, frameNum: n }
     this.#encode(frame, encodeOptions)
-      .then((bytes) => this.#store.write(name, bytes, n).then(() => bytes.byteLength))
+      .then((bytes) => {
+        // Only the size is kept for the settle: a closure over `bytes` would hold every
+        // encoded frame until it is stored, also while it waits in a spill journal.
+        const size = bytes.byteLength
+        return this.#store.write(name, bytes, n).then(() => size)
+      })
       .then((size) => this.#settle(name, rawBytes, size, null), (err: unknown) => this.#settle(name, rawBytes, 0, asError(err)))
     if (this.#saturated) this.#needDrain = true
     return !this.#needDrain
