@@ -12,7 +12,7 @@
  *
  * Items are plain monomorphic records: every field is initialised in the constructor.
  */
-import type { PzfEncodeOptions } from '../pzf/index.js'
+import type { PzfEncodeOptions, PzfPixels } from '../pzf/index.js'
 
 /** Item states (see the diagram above). */
 export const ItemState = {
@@ -27,8 +27,8 @@ export const ItemState = {
 } as const
 export type ItemStateValue = typeof ItemState[keyof typeof ItemState]
 
-/** Pixel arrays accepted by `putFrame`. */
-export type FramePixels = Uint8Array | Uint16Array | Float32Array
+/** Pixel arrays accepted by `putFrame`: the one frame type of the package (PZF's pixel types, as the backends' `FramePixels`). */
+export type FramePixels = PzfPixels
 
 /** Acknowledgement of one stored file. */
 export interface Ack {
