@@ -10,6 +10,7 @@
  *       paced: frame n due at t0 + n / rate          │                           │
  *       backpressure: storeFrame false → ready()     └── progress (stderr) ◄─────┘
  *  SeriesReader.getFrameBytes(i) ─► PzfEncoderPool.runFilter(verifyDemoFrame) ─► summary
+ *  (one worker pool, a thread per core: encoding while acquiring, decoding while verifying)
  * ```
  * Exit code 0 when every acquired frame was stored and verified; otherwise the error's code
  * (StoreFailedError, VerificationError: 6).
@@ -128,12 +129,11 @@ async function acquire (s: DemoSettings, backend: ClusterBackend, camera: DemoCa
   }
 }
 
-async function verify (s: DemoSettings, url: string, servers: readonly string[] | null, sequenceId: number, acquired: number): Promise<Verification> {
+async function verify (s: DemoSettings, pool: PzfEncoderPool, url: string, servers: readonly string[] | null, sequenceId: number, acquired: number): Promise<Verification> {
   const t0 = performance.now()
   const reader = await SeriesReader.open(url, servers === null
     ? { settleMs: 200 }
     : { servers, cluster: { registry: false, mdns: false, env: {} }, settleMs: 100 })
-  const pool = new PzfEncoderPool({ size: availableParallelism() })
   const counts = { verified: 0, badHeader: 0, differing: 0, worst: 0 }
   try {
     const pending: Array<Promise<void>> = []
@@ -153,7 +153,6 @@ async function verify (s: DemoSettings, url: string, servers: readonly string[] 
       seconds: (performance.now() - t0) / 1000
     }
   } finally {
-    await pool.close()
     await reader.close()
   }
 }
@@ -254,7 +253,7 @@ async function runDemo (args: readonly string[], io: CliIo): Promise<number> {
     // Start the encoder threads before the clock does (a camera does not wait for them).
     await Promise.all(Array.from({ length: pool.size }, async () => await pool.encode(camera.frame(0), { shape: [s.width, s.height], dimOrder: 'F' })))
     const acquisition = await acquire(s, backend, camera, io)
-    const verification = io.signal.aborted ? null : await verify(s, backend.getURL(), servers, backend.sequenceId, acquisition.acquired)
+    const verification = io.signal.aborted ? null : await verify(s, pool, backend.getURL(), servers, backend.sequenceId, acquisition.acquired)
     const frameBytes = s.width * s.height * 2
     const capacity = acquisition.report.frames * frameBytes / acquisition.seconds
     const keptPace = s.rate !== null && acquisition.due !== null && acquisition.acquired === acquisition.due &&
