@@ -77,7 +77,10 @@ export function clusterUsage (synopsis: string, body: string): string {
 type ArgOptions = NonNullable<ParseArgsConfig['options']>
 
 /** parseArgs with the shared options plus `extra`, positionals allowed. */
-export function parseClusterArgs<const O extends ArgOptions> (args: readonly string[], extra: O) {
+// The return type is spelled out because the inferred one names a type node:util does not export
+// (declaration emit fails with TS4058, and with it `npm run build`).
+export function parseClusterArgs<const O extends ArgOptions> (args: readonly string[], extra: O):
+ReturnType<typeof parseArgs<{ args: string[], allowPositionals: true, strict: true, options: typeof clusterArgOptions & O }>> {
   return parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { ...clusterArgOptions, ...extra } })
 }
 
