@@ -10,8 +10,9 @@
  * reported. The only exception is a body without a length that grows past the limit: it
  * cannot be drained, so the outcome asks to close the connection.
  *
- * A client that goes away before the whole body arrived rejects with `UploadAbortedError`:
- * the caller must not commit anything (PROTOCOL.md §3.6 MUST, truncated uploads).
+ * A client that goes away before the whole body was read rejects with `UploadAbortedError`
+ * (also when the request was destroyed before this receiver listened): the caller must not
+ * commit anything (PROTOCOL.md §3.6 MUST, truncated uploads).
  */
 import type { IncomingMessage } from 'node:http'
 import type { Writable } from 'node:stream'
@@ -170,7 +171,9 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
     }
 
     const onClose = (): void => {
-      if (!req.complete) {
+      // Not `req.complete`: a body parsed whole but still buffered when the connection was
+      // reset is discarded by node:http, and its 'end' never comes either.
+      if (!ended && !req.readableEnded) {
         inflate?.destroy()
         settle(new UploadAbortedError())
       }
@@ -196,6 +199,8 @@ export function receiveBody (req: IncomingMessage, sink: Writable | undefined, l
     req.on('error', onClose)
     req.on(BODY_TRUNCATED, onTruncated)
     if (truncatedBodies.has(req)) onTruncated()
+    // Destroyed while waiting its turn on the connection: its 'close' has already been emitted.
+    else if (req.destroyed) onClose()
   })
 }
 
