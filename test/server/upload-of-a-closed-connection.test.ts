@@ -26,7 +26,7 @@ t.test('queued PUTs of a connection that closed are refused, leave no temp file,
   ])
   t.not(settled, 'hung', 'every queued request of the closed connection was settled')
   // A body read whole before the reset may be stored (complete); any other is refused.
-  const left = await readdir(join(s.root, 'gone')).catch(() => [])
+  const left = await readdir(join(s.root, 'gone')).catch((): string[] => [])
   t.same(left.filter((n) => n.startsWith('.')), [], 'no temp file left')
   for (const name of left) t.equal((await stat(join(s.root, 'gone', name))).size, 40_000, `${name} stored only complete`)
   t.notOk(left.includes('f2.bin'), 'the cut-off body is not stored')
