@@ -63,16 +63,20 @@ export class AggregateAppender {
     this.#ctx = ctx
   }
 
-  /** Appends the body of `req` to the aggregate file `segments`. */
-  async append (req: IncomingMessage, segments: readonly string[], limits: BodyLimits): Promise<void> {
+  /**
+   * Appends the body of `req` to the aggregate file `segments`, after `before` (the previous
+   * request on the same connection) has finished, so a connection's records keep their order.
+   */
+  async append (req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void> = Promise.resolve()): Promise<void> {
     if (segments.length === 0) return refuseAfterBody(req, limits, new HttpFailure(400, 'Missing file name'))
-    const { dir, dirSegments, name } = await prepareTarget(this.#ctx, req, segments, limits)
+    const { dir, dirSegments, name } = await prepareTarget(this.#ctx, req, segments, limits, before)
     // Receive first (concurrently with other appends), append in arrival order after.
     const upload = await receiveToTempFile(dir, req, { ...limits, fsync: false, mode: 0o600 }, () => {
       this.#ctx.fs.forgetDirectories()
       return this.#ctx.fs.ensureDirectory(dirSegments, (parent, created) => this.#ctx.index.directoryCreated(parent, created))
     })
     const target = join(dir, name)
+    await before
     const previous = this.#chains.get(target) ?? Promise.resolve()
     const run = previous.then(() => this.#appendFile(upload.path, dir, dirSegments, name))
     const tail = run.catch(() => {})

@@ -5,9 +5,11 @@
  *
  * Connection handling follows §3.1 MUST, because PYME's raw-socket clients (Streamer,
  * put_files) depend on it: no Host header required, no idle timeout, no request timeout,
- * unlimited requests per socket, TCP_NODELAY, and requests of one connection handled
- * strictly one after the other (a per-socket promise chain), so pipelined PUTs are applied
- * and answered in order. Requests Node's parser rejects get a real 400/431/501 response
+ * unlimited requests per socket, TCP_NODELAY, and requests of one connection applied
+ * strictly in order (a per-socket promise chain), so pipelined PUTs are committed and
+ * answered in order. A PUT may receive its body while the request before it still commits
+ * (the order of commits, and so of 200/405, is unchanged); everything else starts only
+ * after the request before it has finished. Requests Node's parser rejects get a real 400/431/501 response
  * (after the answers still owed on that socket), never a silent close.
  *
  *   socket ──▶ node:http parser ──▶ per-socket chain ──▶ RequestRouter ──▶ response
@@ -49,6 +51,8 @@ export interface RequestMessage {
   readonly url: string
   readonly status: number
 }
+
+const SETTLED = Promise.resolve()
 
 /** How long close() waits for cut-off requests to clean up, ms. */
 const CLEANUP_MS = 2000
@@ -220,8 +224,8 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   const lastRequest = new WeakMap<Socket, IncomingMessage>()
   let running: RunningDataServer | undefined
 
-  const run = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    await handle(req, res)
+  const run = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {
+    await handle(req, res, previous)
     if (requestChannel.hasSubscribers) {
       const message: RequestMessage = {
         server: running?.url ?? '',
@@ -233,11 +237,11 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     }
   }
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {
     const head = req.method === 'HEAD'
     if (running?.closing === true) res.setHeader('Connection', 'close')
     try {
-      await router.handle(req, res)
+      await router.handle(req, res, previous)
     } catch (err) {
       if (err instanceof UploadAbortedError) {
         debug('server: %s %s: body cut short; nothing stored', req.method, req.url)
@@ -261,8 +265,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     const socket = req.socket
     lastResponse.set(socket, res)
     lastRequest.set(socket, req)
-    const previous = tails.get(socket)
-    const task = (previous === undefined ? run(req, res) : previous.then(() => run(req, res)))
+    const task = run(req, res, tails.get(socket) ?? SETTLED)
     tails.set(socket, task)
     inFlight.add(task)
     responses.add(res)

@@ -39,24 +39,29 @@ export function contentTypeOf (name: string): string {
 export async function sendFile (res: ServerResponse, fh: FileHandle, name: string, size: number, mtime: Date, head: boolean): Promise<void> {
   const headers = { 'Content-Type': contentTypeOf(name), 'Last-Modified': mtime.toUTCString() }
   if (head || size <= SMALL_FILE_BYTES) {
+    let body: Buffer
     try {
-      const body = head ? Buffer.alloc(0) : Buffer.allocUnsafe(size)
+      body = head ? Buffer.alloc(0) : Buffer.allocUnsafe(size)
       let filled = 0
       while (!head && filled < size) {
         const { bytesRead } = await fh.read(body, filled, size - filled, filled)
         if (bytesRead === 0) break
         filled += bytesRead
       }
-      if (head) {
-        res.statusCode = 200
-        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
-        res.setHeader('Content-Length', size)
-        res.end()
-      } else {
-        sendBody(res, 200, headers, filled === size ? body : body.subarray(0, filled), false)
-      }
-    } finally {
-      await fh.close()
+      if (filled < size && !head) body = body.subarray(0, filled)
+    } catch (err) {
+      void fh.close().catch(noop)
+      throw err
+    }
+    // Answer first; the descriptor is closed off the response's critical path.
+    void fh.close().catch(noop)
+    if (head) {
+      res.statusCode = 200
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+      res.setHeader('Content-Length', size)
+      res.end()
+    } else {
+      sendBody(res, 200, headers, body, false)
     }
     return
   }
@@ -84,3 +89,5 @@ export async function sendFile (res: ServerResponse, fh: FileHandle, name: strin
     stream.pipe(res)
   })
 }
+
+function noop (): void {}

@@ -53,21 +53,27 @@ export class RequestRouter {
     this.#opts = options
   }
 
-  /** Answers one request; HttpFailure is thrown for the caller to send. */
-  async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Answers one request; HttpFailure is thrown for the caller to send. `previous` settles
+   * when the request before it on the same connection has finished: only a PUT starts
+   * before that (it receives its body meanwhile and waits to commit).
+   */
+  async handle (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> {
     // CPython (PYME) answers 505 to HTTP/2 and later request lines.
     if (req.httpVersionMajor >= 2) throw new HttpFailure(505, 'HTTP Version Not Supported', true)
     switch (req.method) {
       case 'GET':
       case 'HEAD':
+        await previous
         if (this.#opts.testDelayMs > 0) await sleep(this.#opts.testDelayMs)
         return this.#get(req, res, req.method === 'HEAD')
       case 'PUT':
         if (this.#opts.testDelayMs > 0) await sleep(this.#opts.testDelayMs)
-        await this.#putRequest(req)
+        await this.#putRequest(req, previous)
         sendEmpty(res, 200)
         return
       default:
+        await previous
         // A body we do not want could be of any size: do not read it, close after answering.
         throw new HttpFailure(501, 'Unsupported method', hasBody(req))
     }
@@ -124,7 +130,7 @@ export class RequestRouter {
     await sendFile(res, fh, real, st.size, st.mtime, head)
   }
 
-  async #putRequest (req: IncomingMessage): Promise<void> {
+  async #putRequest (req: IncomingMessage, previous: Promise<void>): Promise<void> {
     // Length checks before any body byte is read: nothing to drain (411), or too much (413).
     const cl = req.headers['content-length']
     if (cl === undefined && req.headers['transfer-encoding'] === undefined) throw new HttpFailure(411, 'Length Required')
@@ -145,7 +151,7 @@ export class RequestRouter {
     const route = routingPath(url)
     if (route.startsWith('__aggregate_txt')) {
       const path = translateRequestPath(route.slice('__aggregate_txt'.length))
-      return this.#appender.append(req, path.segments, limits)
+      return this.#appender.append(req, path.segments, limits, previous)
     }
     if (route.startsWith('__aggregate')) {
       // __aggregate_h5r unpickles bodies in PYME (remote code execution): never here.
@@ -156,7 +162,7 @@ export class RequestRouter {
     if (/(?:^|&)MirrorSource=/.test(path.query)) {
       return refuseAfterBody(req, limits, new HttpFailure(403, 'MirrorSource is not supported'))
     }
-    return putWriteOnce(this.#put, req, path.segments, path.trailingSlash, limits)
+    return putWriteOnce(this.#put, req, path.segments, path.trailingSlash, limits, previous)
   }
 }
 

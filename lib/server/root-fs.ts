@@ -125,6 +125,11 @@ export class RootFs {
     return target
   }
 
+  /** True when `segments` is the root or a directory seen inside it recently (no system call). */
+  isKnownDirectory (segments: readonly string[]): boolean {
+    return segments.length === 0 || this.#knownDirs.peek(this.abs(segments)) !== undefined
+  }
+
   /** Forgets remembered directories (after a directory was found missing). */
   forgetDirectories (): void {
     this.#knownDirs.clear()

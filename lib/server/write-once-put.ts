@@ -18,6 +18,8 @@ import { HttpFailure, failureForFsError } from './http-failure.js'
 import { RESERVED_PREFIX, type RootFs } from './root-fs.js'
 import { receiveToTempFile, removeTemp } from './temp-upload.js'
 
+const SETTLED = Promise.resolve()
+
 /** Mode of committed files: read-only, PYME's write-once marker. */
 export const WRITE_ONCE_MODE = 0o440
 
@@ -46,12 +48,17 @@ async function exists (path: string): Promise<boolean> {
   }
 }
 
-/** The directory a PUT writes into, created if missing; refusals come after the body was read. */
-export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segments: readonly string[], limits: BodyLimits): Promise<{ dir: string, dirSegments: string[], name: string }> {
+/**
+ * The directory a PUT writes into, created if missing; refusals come after the body was read.
+ * Directories are only created once `before` (the previous request) has finished, so that
+ * pipelined requests change the namespace in order; a known directory needs no wait.
+ */
+export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void>): Promise<{ dir: string, dirSegments: string[], name: string }> {
   const name = segments[segments.length - 1]
   if (name === undefined) return refuseAfterBody(req, limits, new HttpFailure(405, 'File already exists'))
   if (name.startsWith(RESERVED_PREFIX)) return refuseAfterBody(req, limits, new HttpFailure(400, 'Reserved name'))
   const dirSegments = segments.slice(0, -1)
+  if (!ctx.fs.isKnownDirectory(dirSegments)) await before
   try {
     const dir = await ctx.fs.ensureDirectory(dirSegments, (parent, created) => ctx.index.directoryCreated(parent, created))
     return { dir, dirSegments, name }
@@ -60,10 +67,14 @@ export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segm
   }
 }
 
-/** Handles a write-once PUT of `segments`; resolves when the file is committed. */
-export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segments: readonly string[], isDirectory: boolean, limits: BodyLimits): Promise<void> {
+/**
+ * Handles a write-once PUT of `segments`; resolves when the file is committed. The commit
+ * (link or mkdir) waits for `before` (the previous request on the connection), so pipelined
+ * PUTs commit in order while their bodies stream in.
+ */
+export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segments: readonly string[], isDirectory: boolean, limits: BodyLimits, before: Promise<void> = SETTLED): Promise<void> {
   const { fs, index } = ctx
-  const { dir, dirSegments, name } = await prepareTarget(ctx, req, segments, limits)
+  const { dir, dirSegments, name } = await prepareTarget(ctx, req, segments, limits, before)
   const target = join(dir, name)
   let present: boolean
   try {
@@ -76,6 +87,7 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
   if (isDirectory) {
     const outcome = await receiveBody(req, undefined, { maxBytes: limits.maxBytes, gzip: false })
     if (!outcome.ok) throw outcome.failure
+    await before
     try {
       await mkdir(target)
     } catch (err) {
@@ -91,6 +103,7 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
     return fs.ensureDirectory(dirSegments, (parent, created) => index.directoryCreated(parent, created))
   })
   try {
+    await before
     await link(upload.path, target)
   } catch (err) {
     await removeTemp(upload.path)

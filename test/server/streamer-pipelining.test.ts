@@ -81,3 +81,23 @@ t.test('HTTP/1.0 closes after one answer unless keep-alive; Expect: 100-continue
   t.equal((await c.response()).status, 200)
   t.equal(await readFile(join(s.root, 'v/cont'), 'utf8'), 'hello')
 })
+
+t.test('pipelined PUTs that depend on each other keep their order (file, then child of the file; dir, then file)', async (t) => {
+  const s = await startDataServerForTest(t)
+  const c = await WireClient.connect(s.port)
+  t.teardown(() => c.destroy())
+  await c.write(Buffer.concat([
+    streamerPut('order/x', Buffer.alloc(200_000, 1)),
+    streamerPut('order/x/child.txt', 'c'),
+    streamerPut('order/d/', ''),
+    streamerPut('order/d/', ''),
+    streamerPut('order/d/f.txt', 'f'),
+    streamerPut('order/same.bin', Buffer.alloc(300_000, 2)),
+    streamerPut('order/same.bin', 'small second'),
+    Buffer.from('GET /order/same.bin HTTP/1.1\r\n\r\n')
+  ]))
+  const codes = []
+  for (let i = 0; i < 7; i++) codes.push((await c.response()).status)
+  t.same(codes, [200, 409, 200, 405, 200, 200, 405])
+  t.equal((await c.response()).body.length, 300_000, 'the first PUT of a name wins, as sent')
+})
