@@ -60,16 +60,34 @@ class Listing {
   ttl = 0
   maxAge = 0
   json: Buffer | undefined = undefined
+  /** Bumped on every change of `entries`. */
+  version = 0
   /** Set while the listing is being read from disk; own updates wait in `pending`. */
   ready: Promise<void> | undefined = undefined
   pending: Array<(l: Listing) => void> | undefined = undefined
 
-  serialize (): Buffer {
+  /**
+   * The JSON text, built in slices that yield to the event loop (a big listing is MBs). It
+   * describes the entries as they were when it started; it is kept for later requests only
+   * if nothing changed meanwhile.
+   */
+  async serialize (): Promise<Buffer> {
     if (this.json !== undefined) return this.json
+    const version = this.version
+    const rows = [...this.entries]
     const parts: string[] = []
-    for (const [key, e] of this.entries) parts.push(`${JSON.stringify(key)}:[${e[0]},${e[1]}]`)
-    this.json = Buffer.from(`{${parts.join(',')}}`)
-    return this.json
+    let sliceStart = performance.now()
+    for (let i = 0; i < rows.length; i++) {
+      const [key, e] = rows[i] as [string, Entry]
+      parts.push(`${JSON.stringify(key)}:[${e[0]},${e[1]}]`)
+      if ((i & 1023) === 1023 && performance.now() - sliceStart > BATCH_MS) {
+        await yieldToLoop()
+        sliceStart = performance.now()
+      }
+    }
+    const json = Buffer.from(`{${parts.join(',')}}`)
+    if (this.version === version) this.json = json
+    return json
   }
 }
 
@@ -105,18 +123,18 @@ export class DirectoryIndex {
       const cached = this.#cache.get(key)
       if (cached?.ready !== undefined) {
         await cached.ready
-        if (this.#cache.peek(key) === cached) return cached.serialize()
+        if (this.#cache.peek(key) === cached) return await cached.serialize()
         continue
       }
-      if (cached !== undefined && await this.#fresh(cached, real)) return cached.serialize()
+      if (cached !== undefined && await this.#fresh(cached, real)) return await cached.serialize()
       const fresh = this.#startBuild(key, real)
       await fresh.ready
-      return fresh.serialize()
+      return await fresh.serialize()
     }
     // Evicted three times while waiting: build one just for this request.
     const once = new Listing()
     await this.#build(once, real)
-    return once.serialize()
+    return await once.serialize()
   }
 
   async #fresh (l: Listing, real: string): Promise<boolean> {
@@ -149,6 +167,7 @@ export class DirectoryIndex {
       l.pending = undefined
       for (const op of ops) op(l)
       l.json = undefined
+      l.version++
       l.ready = undefined
       if (this.#cache.peek(key) === l) {
         this.#total += l.entries.size
@@ -180,6 +199,7 @@ export class DirectoryIndex {
     const before = l.entries.size
     op(l)
     l.json = undefined
+    l.version++
     this.#total += l.entries.size - before
   }
 
@@ -199,12 +219,10 @@ export class DirectoryIndex {
       }
     }
     // PYME sorts case-insensitively when it reads a directory; order is not a contract.
-    rows.sort((a, b) => {
-      const x = a[0].toLowerCase()
-      const y = b[0].toLowerCase()
-      return x < y ? -1 : x > y ? 1 : 0
-    })
-    for (const [k, e] of rows) l.entries.set(k, e)
+    // Lower-cased keys computed once (a comparator calling toLowerCase costs n log n strings).
+    const keyed = rows.map((row) => [row[0].toLowerCase(), row] as const)
+    keyed.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+    for (const [, [k, e]] of keyed) l.entries.set(k, e)
     const now = performance.now()
     const cost = now - started
     l.builtAt = now
