@@ -23,6 +23,8 @@ import { WireClient, streamerPut } from '../../test/server/pyme-wire-client.js'
 
 const MiB = 1024 * 1024
 const quick = process.env['BENCH_QUICK'] !== undefined
+// BENCH_ONLY=put,get,listing runs some sections only.
+const only = new Set((process.env['BENCH_ONLY'] ?? 'put,get,listing').split(','))
 
 interface Target { readonly name: string, readonly port: number, stop (): Promise<void> }
 
@@ -117,8 +119,8 @@ try {
   const tmpfsServer = await startOurs('ours, root on tmpfs', join(shm, 'root'))
   const diskServer = await startOurs('ours, root on disk', join(disk, 'root'))
   try {
-    report('\n## PUT throughput, one pipelined connection (8 in flight), MB/s (ratio to the bare ceiling)')
-    for (const [size, count] of [[8 * MiB, quick ? 16 : 64], [512 * 1024, quick ? 128 : 512]] as const) {
+    if (only.has('put')) report('\n## PUT throughput, one pipelined connection (8 in flight), MB/s (ratio to the bare ceiling)')
+    for (const [size, count] of only.has('put') ? [[8 * MiB, quick ? 16 : 64], [512 * 1024, quick ? 128 : 512]] as const : []) {
       const label = size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`
       // Warm-up, then measure each target the same way.
       await putThroughput(bare.port, 'warm', size, 4)
@@ -130,6 +132,7 @@ try {
       rmSync(join(disk, 'root/bench'), { recursive: true, force: true })
     }
 
+    if (only.has('get')) {
     report('\n## Keep-alive GET of a 100-byte file, one at a time, µs')
     mkdirSync(join(shm, 'root/small'), { recursive: true })
     writeFileSync(join(shm, 'root/small/f.bin'), Buffer.alloc(100, 7))
@@ -139,7 +142,9 @@ try {
     const ours = await getLatency(tmpfsServer.port, '/small/f.bin', n)
     const base = await getLatency(bare.port, '/small/f.bin', n)
     report(`median ${fmt(ours.median, 0)} µs, p90 ${fmt(ours.p90, 0)} µs (bare server: median ${fmt(base.median, 0)}, p90 ${fmt(base.p90, 0)}; ratio ${fmt(ours.median / base.median, 2)}; PYME's server: 44 ms median, transcripts §16)`)
+    }
 
+    if (only.has('listing')) {
     report('\n## Listing a 100,000-file directory (root on tmpfs)')
     const files = quick ? 20_000 : 100_000
     const dir = join(shm, 'root/big/s1')
@@ -173,6 +178,7 @@ try {
     const warmMs = performance.now() - t1
     report(`${files} files: cold ${fmt(coldMs, 0)} ms (${coldBytes} bytes of JSON), warm ${fmt(warmMs, 1)} ms (${warmBytes} bytes)`)
     report(`PUT latency (1 kB, sequential): idle median ${fmt(idle.median, 0)} µs / max ${fmt(idle.max, 0)} µs; during the cold listing median ${fmt(busy.median, 0)} µs / max ${fmt(busy.max, 0)} µs`)
+    }
   } finally {
     await Promise.all([bare.stop(), tmpfsServer.stop(), diskServer.stop()])
   }

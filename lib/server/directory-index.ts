@@ -51,6 +51,8 @@ export interface DirectoryIndexOptions {
 }
 
 const BATCH_MS = 4
+/** Directories with more entries than this are listed in file-system order. */
+const SORT_LIMIT = 10_000
 
 class Listing {
   readonly entries = new Map<string, Entry>()
@@ -208,21 +210,28 @@ export class DirectoryIndex {
     // mtime first: a change while reading then shows as a mismatch at the next check.
     l.mtimeNs = (await stat(real, { bigint: true })).mtimeNs
     const dirents = await readdir(real, { withFileTypes: true })
+    // PYME sorts case-insensitively; order is not a contract, and sorting a huge directory
+    // would block the event loop, so those keep the file system's order.
+    const sorted = dirents.length <= SORT_LIMIT
     const rows: Array<[string, Entry]> = []
     let sliceStart = performance.now()
     for (let i = 0; i < dirents.length; i++) {
       const row = this.#describe(real, dirents[i] as Dirent)
-      if (row !== undefined) rows.push(row)
+      if (row !== undefined) {
+        if (sorted) rows.push(row)
+        else l.entries.set(row[0], row[1])
+      }
       if ((i & 255) === 255 && performance.now() - sliceStart > BATCH_MS) {
         await yieldToLoop()
         sliceStart = performance.now()
       }
     }
-    // PYME sorts case-insensitively when it reads a directory; order is not a contract.
-    // Lower-cased keys computed once (a comparator calling toLowerCase costs n log n strings).
-    const keyed = rows.map((row) => [row[0].toLowerCase(), row] as const)
-    keyed.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
-    for (const [, [k, e]] of keyed) l.entries.set(k, e)
+    if (sorted) {
+      // Lower-cased keys computed once (a comparator calling toLowerCase costs n log n strings).
+      const keyed = rows.map((row) => [row[0].toLowerCase(), row] as const)
+      keyed.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+      for (const [, [k, e]] of keyed) l.entries.set(k, e)
+    }
     const now = performance.now()
     const cost = now - started
     l.builtAt = now
