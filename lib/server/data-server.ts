@@ -119,17 +119,19 @@ class RunningDataServer implements DataServer {
   readonly #opts: ResolvedServerOptions
   readonly #inFlight: Set<Promise<void>>
   readonly #responses: Set<ServerResponse>
+  readonly #index: DirectoryIndex
   readonly #advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
   #closing: Promise<void> | undefined
 
   constructor (init: {
     server: Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
-    inFlight: Set<Promise<void>>, responses: Set<ServerResponse>, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
+    inFlight: Set<Promise<void>>, responses: Set<ServerResponse>, index: DirectoryIndex, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
   }) {
     this.#server = init.server
     this.#opts = init.opts
     this.#inFlight = init.inFlight
     this.#responses = init.responses
+    this.#index = init.index
     this.#advertiser = init.advertiser
     this.port = init.port
     this.address = init.address
@@ -175,6 +177,7 @@ class RunningDataServer implements DataServer {
     server.closeAllConnections()
     // Requests cut off now clean up (temp files) before close() resolves.
     await this.#settleInFlight(CLEANUP_MS)
+    await this.#index.close()
     await closed
     debug('server: closed %s', this.url)
   }
@@ -372,7 +375,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
 
   running = new RunningDataServer({
     server, opts, port: bound.port, address: bound.address, instanceName: instance.name,
-    inFlight, responses, advertiser, advertisedAddress, root: fs.root
+    inFlight, responses, index, advertiser, advertisedAddress, root: fs.root
   })
   debug('server: listening on %s (root %s, cluster %s, advertise %s)', running.url, fs.root, opts.cluster, opts.advertise)
   return running

@@ -14,27 +14,19 @@
  * directory's mtime is compared with the one seen when it was built, and the listing is
  * rebuilt if it changed (or after `maxAge` in any case, which also refreshes the flags and
  * counts of sub-directories). Both grow with the cost of the last build, so a huge
- * directory is re-read at most every few seconds, and reading it yields to the event loop
- * every few milliseconds so that concurrent PUTs do not stall.
+ * directory is re-read at most every few seconds. Large directories are read on a worker
+ * thread (directory-scanner.ts) and taken over in slices, so concurrent PUTs do not stall.
  *
  * Steady-state values as PYME computes them without its `countdir` helper: directory size =
  * entry count, `.h5` files flagged SERIES; `countdirCompat` adds PYME's `+2` and 0x06.
  * Server-owned names (`.pyme-*`: temp files, markers) are never listed.
  */
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { stat } from 'node:fs/promises'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { ListingFlags, fileFlags, scanDirectory, type ScanOptions, type ScanResult } from './directory-scan.js'
+import { DirectoryScanner } from './directory-scanner.js'
 import { LruMap } from './lru-map.js'
-import { RESERVED_PREFIX, type RootFs } from './root-fs.js'
-
-/** Listing flag bits (PROTOCOL.md §3.5, PYME's `clusterListing`). */
-export const ListingFlags = {
-  NORMAL: 0x00,
-  DIRECTORY: 0x01,
-  SERIES: 0x02,
-  SERIES_COMPLETE: 0x04
-} as const
+import type { RootFs } from './root-fs.js'
 
 type Entry = [flags: number, size: number]
 
@@ -51,8 +43,11 @@ export interface DirectoryIndexOptions {
 }
 
 const BATCH_MS = 4
-/** Directories with more entries than this are listed in file-system order. */
-const SORT_LIMIT = 10_000
+/**
+ * Directories whose inode is larger than this (ext4: some 1,500 entries; tmpfs: 3,000) are
+ * read on the worker thread; smaller ones inline (a few milliseconds at most).
+ */
+const WORKER_DIR_BYTES = 64 * 1024
 
 class Listing {
   readonly entries = new Map<string, Entry>()
@@ -101,21 +96,23 @@ export class DirectoryIndex {
   readonly #fs: RootFs
   readonly #opts: DirectoryIndexOptions
   readonly #cache: LruMap<string, Listing>
+  readonly #scanner = new DirectoryScanner()
+  readonly #scanOptions: ScanOptions
   #total = 0
 
   constructor (fs: RootFs, options: DirectoryIndexOptions) {
     this.#fs = fs
     this.#opts = options
+    this.#scanOptions = { realRoot: fs.realRoot, countdirCompat: options.countdirCompat }
     this.#cache = new LruMap(options.maxDirectories, (_k, l) => { this.#total -= l.entries.size })
   }
 
   /** Entries held in memory (for tests and status). */
   get cachedEntries (): number { return this.#total }
 
-  /** The flags of a regular file by its name. */
-  fileFlags (name: string): number {
-    if (!name.endsWith('.h5')) return ListingFlags.NORMAL
-    return this.#opts.countdirCompat ? ListingFlags.SERIES | ListingFlags.SERIES_COMPLETE : ListingFlags.SERIES
+  /** Stops the scan worker. */
+  close (): Promise<void> {
+    return this.#scanner.close()
   }
 
   /** The serialised listing of the directory `segments` whose real path is `real`. */
@@ -168,8 +165,10 @@ export class DirectoryIndex {
       const ops = l.pending ?? []
       l.pending = undefined
       for (const op of ops) op(l)
-      l.json = undefined
-      l.version++
+      if (ops.length > 0) {
+        l.json = undefined
+        l.version++
+      }
       l.ready = undefined
       if (this.#cache.peek(key) === l) {
         this.#total += l.entries.size
@@ -208,30 +207,30 @@ export class DirectoryIndex {
   async #build (l: Listing, real: string): Promise<void> {
     const started = performance.now()
     // mtime first: a change while reading then shows as a mismatch at the next check.
-    l.mtimeNs = (await stat(real, { bigint: true })).mtimeNs
-    const dirents = await readdir(real, { withFileTypes: true })
-    // PYME sorts case-insensitively; order is not a contract, and sorting a huge directory
-    // would block the event loop, so those keep the file system's order.
-    const sorted = dirents.length <= SORT_LIMIT
-    const rows: Array<[string, Entry]> = []
-    let sliceStart = performance.now()
-    for (let i = 0; i < dirents.length; i++) {
-      const row = this.#describe(real, dirents[i] as Dirent)
-      if (row !== undefined) {
-        if (sorted) rows.push(row)
-        else l.entries.set(row[0], row[1])
+    const st = await stat(real, { bigint: true })
+    l.mtimeNs = st.mtimeNs
+    let scan: ScanResult
+    if (st.size > WORKER_DIR_BYTES) {
+      try {
+        scan = await this.#scanner.scan(real, this.#scanOptions)
+      } catch (err) {
+        // A file-system error is the answer; a failed worker is not: read it here instead.
+        if ((err as NodeJS.ErrnoException).code !== undefined) throw err
+        scan = scanDirectory(real, this.#scanOptions)
       }
-      if ((i & 255) === 255 && performance.now() - sliceStart > BATCH_MS) {
+    } else {
+      scan = scanDirectory(real, this.#scanOptions)
+    }
+    const keys = scan.count === 0 ? [] : scan.keys.split('\0')
+    let sliceStart = performance.now()
+    for (let i = 0; i < keys.length; i++) {
+      l.entries.set(keys[i] as string, [scan.flags[i] as number, scan.sizes[i] as number])
+      if ((i & 1023) === 1023 && performance.now() - sliceStart > BATCH_MS) {
         await yieldToLoop()
         sliceStart = performance.now()
       }
     }
-    if (sorted) {
-      // Lower-cased keys computed once (a comparator calling toLowerCase costs n log n strings).
-      const keyed = rows.map((row) => [row[0].toLowerCase(), row] as const)
-      keyed.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
-      for (const [, [k, e]] of keyed) l.entries.set(k, e)
-    }
+    l.json = Buffer.from(scan.json)
     const now = performance.now()
     const cost = now - started
     l.builtAt = now
@@ -240,46 +239,12 @@ export class DirectoryIndex {
     l.maxAge = Math.max(this.#opts.minMaxAgeMs, cost * 50)
   }
 
-  #describe (dir: string, d: Dirent): [string, Entry] | undefined {
-    const name = d.name
-    if (name.startsWith(RESERVED_PREFIX)) return undefined
-    const path = join(dir, name)
-    try {
-      if (d.isFile()) return [name, [this.fileFlags(name), statSync(path).size]]
-      if (d.isDirectory()) return [`${name}/`, this.#directoryEntry(path)]
-      if (d.isSymbolicLink()) {
-        // Listed only when the target stays inside the root (as GET would serve it).
-        const real = realpathSync(path)
-        if (!this.#fs.contains(real)) return undefined
-        const st = statSync(real)
-        if (st.isFile()) return [name, [this.fileFlags(name), st.size]]
-        if (st.isDirectory()) return [`${name}/`, this.#directoryEntry(real)]
-      }
-    } catch {
-      // Vanished or unreadable while listing (or a broken link): leave it out.
-    }
-    // FIFOs, sockets, devices: not files a client can GET.
-    return undefined
-  }
-
-  #directoryEntry (path: string): Entry {
-    let flags: number = ListingFlags.DIRECTORY
-    let count = 0
-    for (const n of readdirSync(path)) {
-      if (n.startsWith(RESERVED_PREFIX)) continue
-      count++
-      if (n === 'metadata.json') flags |= ListingFlags.SERIES
-      else if (n === 'events.json') flags |= ListingFlags.SERIES_COMPLETE
-    }
-    return [flags, this.#opts.countdirCompat ? count + 2 : count]
-  }
-
   /**
    * A file was committed (linked into place) or an aggregate file grew. `created` is true
    * when the name is new to its directory.
    */
   fileWritten (dir: readonly string[], name: string, size: number, created: boolean): void {
-    const flags = this.fileFlags(name)
+    const flags = fileFlags(name, this.#opts.countdirCompat)
     this.#update(dir, (l) => { l.entries.set(name, [flags, size]) })
     if (created) this.#childAdded(dir, name)
   }

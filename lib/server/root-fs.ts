@@ -13,12 +13,12 @@
  * PUTs into one series directory costs no extra system calls.
  */
 import { lstat, mkdir, realpath, stat } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { join } from 'node:path'
+import { RESERVED_PREFIX, isInside } from './directory-scan.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
 import { LruMap } from './lru-map.js'
 
-/** Names that belong to the server (temp files, markers): hidden and never writable. */
-export const RESERVED_PREFIX = '.pyme-'
+export { RESERVED_PREFIX }
 
 export class RootFs {
   /** The root as given (absolute). */
@@ -48,7 +48,7 @@ export class RootFs {
 
   /** True when a resolved path is the root or below it. */
   contains (real: string): boolean {
-    return real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep)
+    return isInside(this.realRoot, real)
   }
 
   /**
