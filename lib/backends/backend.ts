@@ -71,7 +71,7 @@ export interface BackendStats {
   readonly framesFailed: number
   /** Frames accepted but not yet stored (encoding or being written). */
   readonly pendingFrames: number
-  /** Pixel bytes of the pending frames. */
+  /** Pixel bytes of the pending frames not yet encoded. */
   readonly pendingBytes: number
   /** True while `storeFrame` asks the caller to wait. */
   readonly needDrain: boolean

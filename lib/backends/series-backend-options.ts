@@ -56,9 +56,14 @@ export interface SeriesBackendOptions {
    * @default false
    */
   readonly transfer?: boolean
-  /** Frames in flight (encoding or being written) before `storeFrame` returns false. @default 64 */
+  /**
+   * Frames accepted and not yet stored (encoding, queued, in flight, in a spill journal)
+   * before `storeFrame` returns false. With `overflow: 'spill'`, raise it so that the journal,
+   * not this window, absorbs a node outage (each waiting frame keeps ~1.5 KB of bookkeeping).
+   * @default 64
+   */
   readonly maxPendingFrames?: number
-  /** Pixel bytes in flight before `storeFrame` returns false. @default 268435456 (256 MiB) */
+  /** Pixel bytes waiting to be encoded before `storeFrame` returns false. @default 268435456 (256 MiB) */
   readonly maxPendingBytes?: number
 }
 

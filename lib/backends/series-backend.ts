@@ -11,8 +11,10 @@
  *        └─ returns pending < window ◄──────── 'drain' when pending falls below ◄───────┘
  * ```
  *
- * The window (`maxPendingFrames`, `maxPendingBytes`) bounds memory: frames in flight hold a
- * copy of their pixels (or the caller's transferred buffer) until written. `finalize()`
+ * The window bounds memory: `maxPendingBytes` the pixel copies (or the caller's transferred
+ * buffers) waiting to be encoded, `maxPendingFrames` the frames not yet stored (their encoded
+ * bytes are the store's: a ClusterBackend's Streamer bounds them by its `memoryBudget` and,
+ * with `overflow: 'spill'`, its journal on disk). `finalize()`
  * waits for the window to empty, so events.json (the completion marker) is written only
  * after every frame has settled.
  */
@@ -195,14 +197,27 @@ export class SeriesBackend extends EventEmitter implements Backend {
     this.#pendingBytes += rawBytes
     const name = frameFileName(n)
     const encodeOptions: PzfEncodeOptions = { ...this.#encodeBase, frameNum: n }
+    // Pixel bytes count against maxPendingBytes only until encoded (the copy is then gone;
+    // the encoded bytes are the store's to bound: the Streamer's memoryBudget and journal).
+    let pixelsHeld = true
+    const encoded = (): void => {
+      if (!pixelsHeld) return
+      pixelsHeld = false
+      this.#pendingBytes -= rawBytes
+      this.#checkDrain()
+    }
     this.#encode(frame, encodeOptions)
       .then((bytes) => {
+        encoded()
         // Only the size is kept for the settle: a closure over `bytes` would hold every
         // encoded frame until it is stored, also while it waits in a spill journal.
         const size = bytes.byteLength
         return this.#store.write(name, bytes, n).then(() => size)
       })
-      .then((size) => this.#settle(name, rawBytes, size, null), (err: unknown) => this.#settle(name, rawBytes, 0, asError(err)))
+      .then((size) => this.#settle(name, size, null), (err: unknown) => {
+        encoded()
+        this.#settle(name, 0, asError(err))
+      })
     if (this.#saturated) this.#needDrain = true
     return !this.#needDrain
   }
@@ -225,9 +240,8 @@ export class SeriesBackend extends EventEmitter implements Backend {
     return pool.encode(data, options, { transfer: true })
   }
 
-  #settle (name: string, rawBytes: number, size: number, err: Error | null): void {
+  #settle (name: string, size: number, err: Error | null): void {
     this.#pendingFrames--
-    this.#pendingBytes -= rawBytes
     if (this.#state === 'destroyed') return
     if (err === null) {
       this.#framesStored++
@@ -240,17 +254,20 @@ export class SeriesBackend extends EventEmitter implements Backend {
       this.#failed.push({ name, error })
       this.emit('failed', name, error)
     }
-    if (this.#needDrain && !this.#saturated) {
-      this.#needDrain = false
-      const ready = this.#ready
-      this.#ready = null
-      ready?.resolve()
-      this.emit('drain')
-    }
+    this.#checkDrain()
     if (this.#pendingFrames === 0 && this.#idle !== null) {
       this.#idle.resolve()
       this.#idle = null
     }
+  }
+
+  #checkDrain (): void {
+    if (!this.#needDrain || this.#saturated || this.#state === 'destroyed') return
+    this.#needDrain = false
+    const ready = this.#ready
+    this.#ready = null
+    ready?.resolve()
+    this.emit('drain')
   }
 
   ready (): Promise<void> {

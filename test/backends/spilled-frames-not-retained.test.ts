@@ -103,3 +103,36 @@ t.test('ClusterBackend with spill: frames in the journal are not held, and all a
   t.ok((report.stream?.spilled ?? 0) >= 180)
   t.equal(report.stream?.journal, null, 'journal replayed and removed')
 })
+
+t.test('maxPendingBytes bounds pixels waiting to be encoded, not frames waiting in the journal', async (t) => {
+  const [first] = await startDataServers(t, 1, { closeTimeoutMs: 100 })
+  const server = first!
+  const W = 64
+  const H = 64
+  const backend = new ClusterBackend('mem/window.pcs', {
+    shape: [W, H],
+    servers: [server.url],
+    pool: false,
+    overflow: 'spill',
+    memoryBudget: 64 * 1024,
+    maxPendingFrames: 100_000,
+    maxPendingBytes: 2 * W * H * 2,
+    streamer: { spillDir: await tempDir(t, 'spill-win-'), ackTimeoutMs: 500, backoff: { minMs: 50, maxMs: 200 } }
+  })
+  await backend.initialize()
+  const { port, root } = server
+  await server.close()
+  // With no server, nothing is stored: only the journal lets the camera go on.
+  const camera = (async () => {
+    for (let n = 0; n < 300; n++) if (!backend.storeFrame(n, cameraFrame(W, H, n))) await backend.ready()
+  })()
+  const outcome = await Promise.race([camera.then(() => 'done'), new Promise((resolve) => { setTimeout(resolve, 20_000, 'blocked').unref() })])
+  t.equal(outcome, 'done', 'the camera was not held back while frames waited in the journal')
+  t.ok((backend.streamer?.stats().spilled ?? 0) > 200, `${backend.streamer?.stats().spilled ?? 0} frames in the journal`)
+  t.ok(backend.stats().pendingBytes <= 2 * W * H * 2, 'pixel bytes only of frames not yet encoded')
+  const again = await startDataServer({ port, root, advertise: 'none', closeTimeoutMs: 2000 })
+  t.teardown(() => again.close())
+  const report = await backend.close()
+  t.equal(report.frames, 300)
+  t.equal(report.complete, true)
+})
