@@ -32,3 +32,28 @@ t.test('listings beyond the entry budget are evicted, least recently used first'
   t.equal(few.cachedEntries, 200)
   await t.rejects(few.listing(['gone'], join(root, 'gone')), { code: 'ENOENT' })
 })
+
+t.test('DirectoryScanner: scans on a worker, reports file-system errors with their code, settles pending scans on close', async (t) => {
+  const { DirectoryScanner } = await import('../../lib/server/directory-scanner.js')
+  const root = await mkdtemp(join(tmpdir(), 'pyme-scan-'))
+  t.teardown(() => rm(root, { recursive: true, force: true }))
+  await mkdir(join(root, 'd/sub'), { recursive: true })
+  await writeFile(join(root, 'd/B.txt'), 'bb')
+  await writeFile(join(root, 'd/a.h5'), 'aaaa')
+  await writeFile(join(root, 'd/sub/metadata.json'), '{}')
+  const scanner = new DirectoryScanner()
+  const opts = { realRoot: root, countdirCompat: false }
+  const r = await scanner.scan(join(root, 'd'), opts)
+  t.equal(r.count, 3)
+  t.same(r.keys.split('\0'), ['a.h5', 'B.txt', 'sub/'], 'sorted case-insensitively')
+  t.same([...r.flags], [2, 0, 3])
+  t.same([...r.sizes], [4, 2, 1])
+  t.same(JSON.parse(r.json), { 'a.h5': [2, 4], 'B.txt': [0, 2], 'sub/': [3, 1] })
+  await t.rejects(scanner.scan(join(root, 'missing'), opts), { code: 'ENOENT' })
+  // A scan in flight when the worker goes away settles (with its result if it raced ahead).
+  const pending = scanner.scan(join(root, 'd'), opts).then(() => 'resolved', (err: Error) => err.message)
+  await scanner.close()
+  t.match(await pending, /resolved|exited/)
+  await t.rejects(scanner.scan(join(root, 'd'), opts), /closed/)
+  await scanner.close()
+})
