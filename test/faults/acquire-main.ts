@@ -84,7 +84,7 @@ const backend = new ClusterBackend(cfg.series, {
   overflow: cfg.overflow,
   memoryBudget: cfg.memoryBudget,
   maxPendingFrames: cfg.maxPendingFrames,
-  maxPendingBytes: 2 ** 40,
+  maxPendingBytes: cfg.maxPendingBytes,
   discoveryTimeoutMs: 10_000,
   streamer: {
     ackTimeoutMs: cfg.ackTimeoutMs,
@@ -103,10 +103,12 @@ streamer.on('node-up', (e) => nodeEvents.push([at(), e.url, 'up']))
 
 let frames = 0
 let bigStarted = false
+let peakPending = 0
 const warmAt = Math.floor(cfg.frames / 10)
 const heapEvery = Math.max(1, Math.floor(cfg.frames / 20))
 const progress = (): void => {
   const s = streamer.stats()
+  if (s.pending > peakPending) peakPending = s.pending
   emit({
     type: 'progress',
     frames,
@@ -166,6 +168,8 @@ const result: ClientResult = {
   failed: report.failed.map((f) => ({ name: f.name, error: wireError(f.error) })),
   stream: summariseStream(report.stream),
   nodeEvents,
+  peakPending,
+  pixelWindow: cfg.maxPendingBytes,
   ...meter.fields(streamer)
 }
 writeResult(cfg.out, result)

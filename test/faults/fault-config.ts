@@ -49,6 +49,8 @@ export interface AcquireConfig extends SeriesSpec {
   readonly ackTimeoutMs: number
   readonly backoffMaxMs: number
   readonly maxPendingFrames: number
+  /** Pixel bytes waiting to be encoded (the backend's `maxPendingBytes`). */
+  readonly maxPendingBytes: number
   /** Frame counts at which the client stops and waits for a line on stdin. */
   readonly holds: readonly number[]
   readonly progressMs: number
@@ -129,6 +131,10 @@ export interface ClientResult {
   /** Live heap + external memory after a full GC: when warm, and the largest sample (every 5 % of the frames). */
   readonly warmLive: number
   readonly maxLive: number
+  /** Most files the Streamer held unsettled at once (queued, in flight, parked, in the journal). */
+  readonly peakPending: number
+  /** The backend's pixel window (`maxPendingBytes`). */
+  readonly pixelWindow: number
   readonly peakBufferedBytes: number
   readonly memoryBudget: number
   readonly durationMs: number

@@ -70,6 +70,8 @@ const result: ClientResult = {
   failed: report.failed.map((f) => ({ name: f.path, error: wireError(f.error) })),
   stream: summariseStream(report),
   nodeEvents: [],
+  peakPending: 0,
+  pixelWindow: 0,
   ...meter.fields(streamer),
   alreadyPresent: cfg.frames - sent,
   bigFileSent: !bigPresent
