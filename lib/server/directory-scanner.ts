@@ -60,6 +60,10 @@ export class DirectoryScanner {
     this.#closed = true
     const w = this.#worker
     this.#worker = undefined
-    if (w !== undefined) await w.terminate()
+    if (w !== undefined) {
+      // Ref'd while terminating: an unref'd worker would let the process exit before 'exit'.
+      w.ref()
+      await w.terminate()
+    }
   }
 }
