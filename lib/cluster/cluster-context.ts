@@ -14,7 +14,7 @@ import type { DataServerInfo, NodeDirectory } from '../discovery/node-directory.
 import type { ResolvedClusterOptions } from './cluster-options.js'
 import type { NodeFailure } from './cluster-types.js'
 import { ListingCache } from './listing-cache.js'
-import { LruCache } from './lru-cache.js'
+import { LruCache } from '../internal/lru-cache.js'
 import { NodePool } from './node-pool.js'
 
 const debug = debuglog('pyme')

@@ -14,7 +14,7 @@ import type { ClusterContext } from './cluster-context.js'
 import type { ClusterFileStream, GetOptions } from './cluster-types.js'
 import { openLocalFile, readLocalFile } from './local-file.js'
 import { LocalRoots } from './local-roots.js'
-import { LruCache } from './lru-cache.js'
+import { LruCache } from '../internal/lru-cache.js'
 import type { UnionListing } from './union-listing.js'
 
 type ReadFn<T> = (server: DataServerInfo, expectedSize: number | undefined, local: boolean) => Promise<T>

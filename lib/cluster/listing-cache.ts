@@ -15,7 +15,7 @@
  *   overlay "<server url>\0<dir>" ─▶ Map<name, { entry, at }>   (own writes, short-lived)
  */
 import { splitClusterPath } from '../internal/cluster-path.js'
-import { LruCache } from './lru-cache.js'
+import { LruCache } from '../internal/lru-cache.js'
 import { FileType, type NodeListing, type RawEntry } from './node-listing.js'
 
 /** One cached listing. `listing` is empty when the server has no such directory (404). */

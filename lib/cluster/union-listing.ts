@@ -13,7 +13,7 @@ import type { ClusterContext } from './cluster-context.js'
 import type { DirectoryEntry, NodeFailure } from './cluster-types.js'
 import type { CachedListing } from './listing-cache.js'
 import { mergeListings, type MergedEntry } from './listing-merge.js'
-import { LruCache } from './lru-cache.js'
+import { LruCache } from '../internal/lru-cache.js'
 import { FileType } from './node-listing.js'
 
 const debug = debuglog('pyme')

@@ -24,7 +24,7 @@ import { ClosedError, DestroyedError, EncodeError, InvalidArgumentError, WorkerE
 import { planPzfEncode, type PzfEncodeOptions } from './encode-pzf.js'
 import { dtypeOf, type PzfPixels } from './format.js'
 import type { PzfWorkerRequest, PzfWorkerResponse } from './pzf-worker.js'
-import { RingQueue } from './ring-queue.js'
+import { RingQueue } from '../internal/ring-queue.js'
 
 const debug = debuglog('pyme')
 

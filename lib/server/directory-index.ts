@@ -3,7 +3,7 @@
  * kept in memory per directory so that listing a 100,000-file series is a cache hit and
  * PUTs into it stay cheap.
  *
- *   LruMap<dir key, Listing>          bounded by directories and by total entries
+ *   LruCache<dir key, Listing>          bounded by directories and by total entries
  *     Listing
  *       entries: Map<key, [flags, size]>   built from disk, then kept current by this
  *                                          server's own writes (after the final link only)
@@ -25,7 +25,7 @@ import { stat } from 'node:fs/promises'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { ListingFlags, fileFlags, scanDirectory, type ScanOptions, type ScanResult } from './directory-scan.js'
 import { DirectoryScanner } from './directory-scanner.js'
-import { LruMap } from './lru-map.js'
+import { LruCache } from '../internal/lru-cache.js'
 import type { RootFs } from './root-fs.js'
 
 type Entry = [flags: number, size: number]
@@ -95,7 +95,7 @@ function keyOf (segments: readonly string[]): string {
 export class DirectoryIndex {
   readonly #fs: RootFs
   readonly #opts: DirectoryIndexOptions
-  readonly #cache: LruMap<string, Listing>
+  readonly #cache: LruCache<string, Listing>
   readonly #scanner = new DirectoryScanner()
   readonly #scanOptions: ScanOptions
   #total = 0
@@ -104,7 +104,7 @@ export class DirectoryIndex {
     this.#fs = fs
     this.#opts = options
     this.#scanOptions = { realRoot: fs.realRoot, countdirCompat: options.countdirCompat }
-    this.#cache = new LruMap(options.maxDirectories, (_k, l) => { this.#total -= l.entries.size })
+    this.#cache = new LruCache({ maxEntries: options.maxDirectories, onEvict: (_k, l) => { this.#total -= l.entries.size } })
   }
 
   /** Entries held in memory (for tests and status). */

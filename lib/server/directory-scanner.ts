@@ -55,15 +55,22 @@ export class DirectoryScanner {
     return worker
   }
 
-  /** Stops the worker; pending scans fail. Idempotent. */
+  /** Stops the worker; pending scans fail at once. Idempotent. */
   async close (): Promise<void> {
     this.#closed = true
+    const err = new Error('directory scanner closed')
+    for (const p of this.#pending.values()) p.reject(err)
+    this.#pending.clear()
     const w = this.#worker
     this.#worker = undefined
-    if (w !== undefined) {
-      // Ref'd while terminating: an unref'd worker would let the process exit before 'exit'.
-      w.ref()
-      await w.terminate()
-    }
+    if (w === undefined) return
+    // Seen under load: terminate() of a busy worker can stay unsettled and its 'exit' never
+    // come; bound the wait so that closing a server can never hang on it.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      w.terminate(),
+      new Promise((resolve) => { timer = setTimeout(resolve, 2000) })
+    ])
+    clearTimeout(timer)
   }
 }

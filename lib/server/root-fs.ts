@@ -16,7 +16,7 @@ import { lstat, mkdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RESERVED_PREFIX, isInside } from './directory-scan.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
-import { LruMap } from './lru-map.js'
+import { LruCache } from '../internal/lru-cache.js'
 
 export { RESERVED_PREFIX }
 
@@ -25,7 +25,7 @@ export class RootFs {
   readonly root: string
   /** The root with symlinks resolved: containment is checked against this. */
   readonly realRoot: string
-  readonly #knownDirs = new LruMap<string, true>(4096)
+  readonly #knownDirs = new LruCache<string, true>({ maxEntries: 4096 })
 
   private constructor (root: string, realRoot: string) {
     this.root = root

@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { rerouteFrom, type DistributionFn } from './distribution.js'
 import type { NodePusher } from './node-pusher.js'
-import { RingQueue } from './ring-queue.js'
+import { RingQueue } from '../internal/ring-queue.js'
 import type { StreamItem } from './stream-item.js'
 
 /** Builds the pusher of a new node. */

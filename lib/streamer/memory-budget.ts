@@ -6,7 +6,7 @@
  * than the whole budget can still pass, alone). Waiters (`waitFor`) are woken in FIFO order as
  * bytes are released.
  */
-import { RingQueue } from './ring-queue.js'
+import { RingQueue } from '../internal/ring-queue.js'
 
 interface Waiter {
   readonly bytes: number

@@ -17,7 +17,7 @@
  */
 import { Client, Pool, type Dispatcher } from 'undici'
 import { sendChannel } from './diagnostics.js'
-import { RingQueue } from './ring-queue.js'
+import { RingQueue } from '../internal/ring-queue.js'
 import { ItemState, type StreamItem } from './stream-item.js'
 import type { NodeState, NodeView } from './distribution.js'
 

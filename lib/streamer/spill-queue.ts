@@ -4,7 +4,7 @@
  * into the journal until it is replayed, so the order of files is kept. The journal file is
  * removed once every spilled file is settled; after an abort it stays for recovery.
  */
-import { RingQueue } from './ring-queue.js'
+import { RingQueue } from '../internal/ring-queue.js'
 import { SpillJournal, type SpillDtype, type SpillRecord } from './spill-journal.js'
 import type { ItemWaiter } from './stream-item.js'
 

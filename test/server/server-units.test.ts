@@ -8,7 +8,6 @@ import { InvalidArgumentError } from '../../lib/errors.js'
 import { defaultRouteInterface, resolveAdvertiseTarget } from '../../lib/server/advertise-address.js'
 import { componentPattern, parseGlobPattern } from '../../lib/server/glob-search.js'
 import { HttpFailure, failureForFsError } from '../../lib/server/http-failure.js'
-import { LruMap } from '../../lib/server/lru-map.js'
 import { encodeSegment, routingPath, translateRequestPath } from '../../lib/server/request-path.js'
 import { DEFAULT_PORT, defaultDataRoot, resolveServerOptions } from '../../lib/server/server-options.js'
 import { pythonTimedelta } from '../../lib/server/status-report.js'
@@ -116,23 +115,6 @@ t.test('Python timedelta text for Uptime', async (t) => {
   t.equal(pythonTimedelta(3_723_000), '1:02:03')
   t.equal(pythonTimedelta(86_400_000), '1 day, 0:00:00')
   t.equal(pythonTimedelta(2 * 86_400_000 + 3 * 3_600_000 + 4 * 60_000 + 5123.456), '2 days, 3:04:05.123456')
-})
-
-t.test('LruMap evicts the least recently used', async (t) => {
-  const evicted: string[] = []
-  const m = new LruMap<string, number>(2, (k) => evicted.push(k))
-  m.set('a', 1)
-  m.set('b', 2)
-  t.equal(m.get('a'), 1)
-  m.set('c', 3)
-  t.same(evicted, ['b'])
-  t.equal(m.peek('a'), 1)
-  t.ok(m.has('c'))
-  t.equal(m.get('zz'), undefined)
-  t.ok(m.delete('a'))
-  t.equal(m.size, 1)
-  m.clear()
-  t.notOk(m.evictOldest())
 })
 
 t.test('file-system errors map to clear statuses without paths', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { RingQueue } from '../../lib/streamer/ring-queue.js'
+import { RingQueue } from '../../lib/internal/ring-queue.js'
 
 t.test('FIFO order across growth and wrap-around', async (t) => {
   const q = new RingQueue<number>(4)

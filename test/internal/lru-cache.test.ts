@@ -1,5 +1,5 @@
 import t from 'tap'
-import { LruCache } from '../../lib/cluster/lru-cache.js'
+import { LruCache } from '../../lib/internal/lru-cache.js'
 
 t.test('evicts the least recently used beyond maxEntries', async (t) => {
   const c = new LruCache<string, number>({ maxEntries: 2 })
@@ -37,4 +37,21 @@ t.test('bounded by weight; an over-heavy value is not stored', async (t) => {
   const none = new LruCache<string, number>({ maxEntries: 0 })
   none.set('a', 1)
   t.equal(none.size, 0, 'maxEntries 0 disables')
+})
+
+t.test('onEvict and evictOldest: the least recently used goes first', async (t) => {
+  const evicted: string[] = []
+  const m = new LruCache<string, number>({ maxEntries: 2, onEvict: (k) => { evicted.push(k) } })
+  m.set('a', 1)
+  m.set('b', 2)
+  t.equal(m.get('a'), 1)
+  m.set('c', 3)
+  t.same(evicted, ['b'])
+  t.equal(m.peek('a'), 1)
+  t.ok(m.has('c'))
+  t.equal(m.get('zz'), undefined)
+  t.ok(m.delete('a'))
+  t.equal(m.size, 1)
+  m.clear()
+  t.notOk(m.evictOldest())
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { RingQueue } from '../../lib/pzf/ring-queue.js'
+import { RingQueue } from '../../lib/internal/ring-queue.js'
 
 t.test('FIFO order across wrap-around and growth', async (t) => {
   const q = new RingQueue<number>(3)

@@ -6,13 +6,15 @@
  *   oldest ─▶ [k1] [k2] [k3] ... [kN] ◀─ newest (get/set move a key here)
  */
 
-export interface LruCacheOptions<V> {
+export interface LruCacheOptions<K, V> {
   /** Most entries kept. */
   readonly maxEntries: number
   /** Most total weight kept. @default Infinity */
   readonly maxWeight?: number
   /** Weight of one value. @default () => 1 */
   readonly weigh?: (value: V) => number
+  /** Called for each entry pushed out by the bounds (not for `delete` or replacement by `set`). */
+  readonly onEvict?: (key: K, value: V) => void
 }
 
 export class LruCache<K, V> {
@@ -20,12 +22,14 @@ export class LruCache<K, V> {
   readonly #maxEntries: number
   readonly #maxWeight: number
   readonly #weigh: (value: V) => number
+  readonly #onEvict: ((key: K, value: V) => void) | undefined
   #weight = 0
 
-  constructor (options: LruCacheOptions<V>) {
+  constructor (options: LruCacheOptions<K, V>) {
     this.#maxEntries = options.maxEntries
     this.#maxWeight = options.maxWeight ?? Number.POSITIVE_INFINITY
     this.#weigh = options.weigh ?? (() => 1)
+    this.#onEvict = options.onEvict
   }
 
   get size (): number { return this.#map.size }
@@ -56,12 +60,19 @@ export class LruCache<K, V> {
     if (weight > this.#maxWeight || this.#maxEntries < 1) return this
     this.#map.set(key, { value, weight })
     this.#weight += weight
-    for (const [k, slot] of this.#map) {
-      if (this.#map.size <= this.#maxEntries && this.#weight <= this.#maxWeight) break
-      this.#map.delete(k)
-      this.#weight -= slot.weight
-    }
+    while (this.#map.size > this.#maxEntries || this.#weight > this.#maxWeight) this.evictOldest()
     return this
+  }
+
+  /** Drops the least recently used entry (calling `onEvict`); false when empty. */
+  evictOldest (): boolean {
+    const first = this.#map.entries().next()
+    if (first.done === true) return false
+    const [k, slot] = first.value
+    this.#map.delete(k)
+    this.#weight -= slot.weight
+    this.#onEvict?.(k, slot.value)
+    return true
   }
 
   /** Recomputes the weight of a value changed in place. */
