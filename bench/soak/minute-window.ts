@@ -7,6 +7,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { readdirSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { Ack } from '../../lib/streamer/stream-item.js'
 
 /** One row of the table. */
@@ -23,8 +25,11 @@ export interface MinuteRow {
   readonly p99: number
   readonly max: number
   readonly rssMiB: number
+  /** Heap in use after a full collection. */
   readonly heapMiB: number
   readonly handles: number
+  /** The most common kinds of active resources, e.g. `Timeout 9, TCPSocketWrap 4`. */
+  readonly handleKinds: string
   readonly fds: number
   /** Series finished, checked complete and rotated away in this window. */
   readonly series: number
@@ -33,6 +38,23 @@ export interface MinuteRow {
 function percentile (sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
+}
+
+let gc: (() => void) | null = null
+
+/** A full collection (the flag is set at run time: the npm script does not pass --expose-gc). */
+function collectGarbage (): void {
+  if (gc === null) {
+    setFlagsFromString('--expose-gc')
+    gc = runInNewContext('gc') as () => void
+  }
+  gc()
+}
+
+function kinds (resources: readonly string[]): string {
+  const counts = new Map<string, number>()
+  for (const r of resources) counts.set(r, (counts.get(r) ?? 0) + 1)
+  return [...counts].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ')
 }
 
 function openFds (): number {
@@ -83,10 +105,13 @@ export class MinuteWindow {
     this.#minute++
     const lat = Float64Array.from(this.#latencies).sort()
     const frames = lat.length
+    // Live heap: collected first, so garbage not yet collected does not look like a leak.
+    collectGarbage()
     const mem = process.memoryUsage()
+    const resources = process.getActiveResourcesInfo()
     const row: MinuteRow = {
       label: this.#label,
-      minute: partial ? `${this.#minute - 1 + Math.round((secs / 60) * 10) / 10}` : String(this.#minute),
+      minute: partial ? `${this.#minute - 1} + ${secs.toFixed(0)} s` : String(this.#minute),
       frames,
       fps: frames / secs,
       pixelMBs: (frames * this.#pixelBytes) / secs / 1e6,
@@ -96,7 +121,8 @@ export class MinuteWindow {
       max: lat.length === 0 ? 0 : lat[lat.length - 1] as number,
       rssMiB: mem.rss / 1048576,
       heapMiB: mem.heapUsed / 1048576,
-      handles: process.getActiveResourcesInfo().length,
+      handles: resources.length,
+      handleKinds: kinds(resources),
       fds: openFds(),
       series: this.#series
     }
@@ -112,9 +138,9 @@ export class MinuteWindow {
   }
 }
 
-export const MINUTE_HEAD = '| phase | minute | frames | fps | MB/s pixels | MB/s wire | ack p50 ms | ack p99 ms | ack max ms | RSS MiB | heap MiB | handles | fds | series |'
+export const MINUTE_HEAD = '| phase | minute | frames | fps | MB/s pixels | MB/s wire | ack p50 ms | ack p99 ms | ack max ms | RSS MiB | live heap MiB | active handles (top kinds) | fds | series |'
 
 /** A Markdown table row. */
 export function formatRow (r: MinuteRow): string {
-  return `| ${r.label} | ${r.minute} | ${r.frames} | ${r.fps.toFixed(1)} | ${r.pixelMBs.toFixed(0)} | ${r.wireMBs.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.rssMiB.toFixed(0)} | ${r.heapMiB.toFixed(0)} | ${r.handles} | ${r.fds} | ${r.series} |`
+  return `| ${r.label} | ${r.minute} | ${r.frames} | ${r.fps.toFixed(1)} | ${r.pixelMBs.toFixed(0)} | ${r.wireMBs.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.rssMiB.toFixed(0)} | ${r.heapMiB.toFixed(1)} | ${r.handles} (${r.handleKinds}) | ${r.fds} | ${r.series} |`
 }

@@ -56,7 +56,7 @@ out('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 const printRow = (r: MinuteRow): void => { out(formatRow(r)) }
 
 function trend (label: string, r: PhaseResult, target: number): void {
-  const full = r.rows.filter((x) => !x.minute.includes('.'))
+  const full = r.rows.filter((x) => !x.minute.includes(' s'))
   const first = full[0]
   const last = full[full.length - 1]
   out(`${label}: ${r.frames} frames in ${r.series} series, ${r.fps.toFixed(1)} fps${target > 0 ? ` of ${target} offered` : ''}; ` +
@@ -64,7 +64,7 @@ function trend (label: string, r: PhaseResult, target: number): void {
     `between series (finalize, check, rotate) ${(r.betweenSeriesMs / 1000).toFixed(1)} s in total; incomplete series: ${r.incomplete.length === 0 ? 'none' : r.incomplete.join('; ')}`)
   if (first !== undefined && last !== undefined && first !== last) {
     out(`  trend minute ${first.minute} → ${last.minute}: fps ×${(last.fps / first.fps).toFixed(2)}, ack p99 ${first.p99.toFixed(0)} → ${last.p99.toFixed(0)} ms, ` +
-      `RSS ${first.rssMiB.toFixed(0)} → ${last.rssMiB.toFixed(0)} MiB, handles ${first.handles} → ${last.handles}, fds ${first.fds} → ${last.fds}`)
+      `RSS ${first.rssMiB.toFixed(0)} → ${last.rssMiB.toFixed(0)} MiB, live heap ${first.heapMiB.toFixed(1)} → ${last.heapMiB.toFixed(1)} MiB, handles ${first.handles} → ${last.handles}, fds ${first.fds} → ${last.fds}`)
   }
 }
 
