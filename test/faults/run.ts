@@ -5,6 +5,7 @@
  *
  *   npm run test:faults -- [--frames 10000] [--fps 1000] [--only 1,5] [--loopback] [--markdown]
  */
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { formatOutcomes, markdownOutcomes } from './outcome-table.js'
 import { runScenario, type ScenarioOutcome } from './scenario-run.js'
@@ -37,6 +38,8 @@ process.stdout.write(reason === undefined
   ? `fault suite: ${chosen.length} scenario(s), ${frames} frames of 64x64 uint16 at up to ${fps} fps, 3 nodes in network namespaces\n`
   : `fault suite: network namespaces not used (${reason}); the same scenarios on loopback ports\n`)
 process.stdout.write('tc netem is not available in this kernel: faults are kills, SIGSTOP, a full tmpfs and link down/up\n')
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
+process.stdout.write(`load average at the start: ${load()}\n`)
 
 const outcomes: ScenarioOutcome[] = []
 for (const s of chosen) {
@@ -48,5 +51,6 @@ for (const s of chosen) {
 process.stdout.write('\n' + formatOutcomes(outcomes) + '\n')
 if (values.markdown) process.stdout.write('\n' + markdownOutcomes(outcomes) + '\n')
 const failed = outcomes.filter((o) => o.failures.length > 0)
+process.stdout.write(`load average at the end: ${load()}\n`)
 process.stdout.write(`\n${outcomes.length - failed.length - outcomes.filter((o) => o.skipped !== undefined).length} passed, ${failed.length} failed\n`)
 process.exitCode = failed.length > 0 ? 1 : 0
