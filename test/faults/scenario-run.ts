@@ -237,6 +237,8 @@ export async function finishAcquisitions (ctx: ScenarioContext, runs: ReadonlyAr
     const disk = await inspectDisk(ctx.fc.nodes, spec, result)
     disks.push(disk)
     checkSeries(ctx, spec, result, disk, read)
+    // Hidden (never listed or served), but disk a killed server cannot clean up itself.
+    if (disk.tempFiles.length > 0) ctx.notes.push(`${disk.tempFiles.length} hidden upload temp file(s) left on disk (by a killed server)`)
     lost += Math.max(disk.lost.length, read.series.find((s) => s.series === spec.series)?.missing.length ?? 0)
     copies += disk.identicalCopies
   }
