@@ -2,9 +2,11 @@
  * The streamer's byte budget: every byte the streamer holds (queued, encoding, in flight,
  * waiting for an acknowledgement) is charged here and released on acknowledgement or failure.
  *
- * An item fits when `held + size <= limit`, or when nothing at all is held (so one item larger
- * than the whole budget can still pass, alone). Waiters (`waitFor`) are woken in FIFO order as
- * bytes are released.
+ * An item fits when `held + reserved + size <= limit`, or when nothing at all is held or
+ * reserved (so one item larger than the whole budget can still pass, alone). Waiters
+ * (`waitFor`) are woken in FIFO order as bytes are released, each with its room reserved: a
+ * waiter resumes some microtasks after it is woken, and without the reservation a second
+ * release in the same tick handed the same room to the next waiter too (the budget overran).
  */
 import { RingQueue } from '../internal/ring-queue.js'
 
@@ -18,6 +20,7 @@ interface Waiter {
 export class MemoryBudget {
   readonly limit: number
   #held = 0
+  #reserved = 0
   #peak = 0
   #waiters = new RingQueue<Waiter>(4)
 
@@ -31,12 +34,16 @@ export class MemoryBudget {
   /** Highest `held` seen. */
   get peak (): number { return this.#peak }
 
+  /** Bytes reserved for woken waiters that have not claimed them yet. */
+  get reserved (): number { return this.#reserved }
+
   /** Number of pending `waitFor` calls. */
   get waiting (): number { return this.#waiters.length }
 
   /** Whether an item of `bytes` may be charged now. */
   fits (bytes: number): boolean {
-    return this.#held === 0 || this.#held + bytes <= this.limit
+    const used = this.#held + this.#reserved
+    return used === 0 || used + bytes <= this.limit
   }
 
   /** Charges `bytes` unconditionally (the caller checked `fits`). */
@@ -53,12 +60,31 @@ export class MemoryBudget {
     this.#wake()
   }
 
-  /** Resolves once an item of `bytes` fits (immediately if it fits now and nobody waits before it). */
+  /**
+   * Resolves once an item of `bytes` fits (immediately if it fits now and nobody waits before
+   * it), with the room reserved: the caller must `claim(bytes)` right before it charges, or
+   * `unreserve(bytes)` if it gives up, exactly once.
+   */
   waitFor (bytes: number): Promise<void> {
-    if (this.#waiters.length === 0 && this.fits(bytes)) return Promise.resolve()
+    if (this.#waiters.length === 0 && this.fits(bytes)) {
+      this.#reserved += bytes
+      return Promise.resolve()
+    }
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ bytes, resolve, reject })
     })
+  }
+
+  /** Takes the room `waitFor(bytes)` reserved; charge it in the same synchronous step. */
+  claim (bytes: number): void {
+    this.#reserved -= bytes
+    if (this.#reserved < 0) this.#reserved = 0
+  }
+
+  /** Gives up the room `waitFor(bytes)` reserved without charging it: the next waiters get it. */
+  unreserve (bytes: number): void {
+    this.claim(bytes)
+    this.#wake()
   }
 
   /** Rejects every pending waiter (used by destroy/close). */
@@ -67,15 +93,12 @@ export class MemoryBudget {
   }
 
   #wake (): void {
-    // A waiter only checks that it fits; it does not reserve. Waking in order while the sum of
-    // the woken sizes fits keeps the FIFO fair without a reservation protocol.
-    let left = this.limit - this.#held
-    let first = true
+    let left = this.limit - this.#held - this.#reserved
     let w = this.#waiters.peek()
-    while (w !== undefined && (w.bytes <= left || (first && this.#held === 0))) {
+    while (w !== undefined && (w.bytes <= left || this.#held + this.#reserved === 0)) {
       this.#waiters.shift()
       left -= w.bytes
-      first = false
+      this.#reserved += w.bytes
       w.resolve()
       w = this.#waiters.peek()
     }

@@ -208,11 +208,12 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array (use putFrameAsync for pixels to encode)')
     const index = checkIndex(hint?.index)
     const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
-    if (this.#mustWait(body.byteLength)) await this.#waitRoom(body.byteLength)
-    // No await between the last check and the admission: concurrent callers cannot overtake.
+    // Without a wait the admission stays synchronous: the next call sees this file's bytes.
+    const waited = this.#mustWait(body.byteLength) && await this.#waitRoom(body.byteLength)
     // Returned, not awaited: a suspended frame would keep `data` alive until the answer, and a
     // file spilled to the journal must not stay in memory (the budget would be a fiction).
     return new Promise<Ack>((resolve, reject) => {
+      this.#takeRoom(body.byteLength, waited)
       this.#accept(p, index, body, null, null, undefined, { resolve, reject })
     })
   }
@@ -220,9 +221,10 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   /** `putFrame`, waiting for room first, resolving when the encoded file is stored. */
   async putFrameAsync (path: string, pixels: FramePixels, frame?: FrameHint): Promise<Ack> {
     const args = this.#frameArgs(path, pixels, frame)
-    if (this.#mustWait(args.pixels.byteLength)) await this.#waitRoom(args.pixels.byteLength)
+    const waited = this.#mustWait(args.pixels.byteLength) && await this.#waitRoom(args.pixels.byteLength)
     // Returned, not awaited (see putAsync): spilled pixels must not stay referenced here.
     return new Promise<Ack>((resolve, reject) => {
+      this.#takeRoom(args.pixels.byteLength, waited)
       this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, { resolve, reject })
     })
   }
@@ -262,7 +264,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   ready (bytes = this.#lastSize): Promise<void> {
     if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('streamer destroyed'))
-    return this.#budget.waitFor(bytes)
+    // The caller puts right after this resolves: hand the reserved room back for that put.
+    return this.#budget.waitFor(bytes).then(() => { this.#budget.claim(bytes) })
   }
 
   // ---------------------------------------------------------------- observability
@@ -402,12 +405,20 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     return this.#o.overflow === 'block' && (this.#budget.waiting > 0 || !this.#budget.fits(bytes))
   }
 
-  /** Waits in the budget's FIFO until `bytes` fit (again if a synchronous put took the room first). */
-  async #waitRoom (bytes: number): Promise<void> {
-    do {
-      await this.#budget.waitFor(bytes)
-      this.#checkOpen()
-    } while (!this.#budget.fits(bytes))
+  /**
+   * Waits in the budget's FIFO until `bytes` fit, if it must (true then). The room stays
+   * reserved until the caller's synchronous `#takeRoom` + `#accept`: nobody can take it meanwhile.
+   */
+  async #waitRoom (bytes: number): Promise<true> {
+    await this.#budget.waitFor(bytes)
+    return true
+  }
+
+  /** Takes the room `#waitRoom` reserved (if it waited), or gives it back if the streamer shut. */
+  #takeRoom (bytes: number, waited: boolean): void {
+    if (waited && this.#state !== 'open') this.#budget.unreserve(bytes)
+    this.#checkOpen()
+    if (waited) this.#budget.claim(bytes)
   }
 
   #admit (size: number): number {

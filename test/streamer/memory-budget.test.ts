@@ -17,7 +17,7 @@ t.test('fits, charge, release, peak', async (t) => {
   t.equal(b.held, 0, 'never negative')
 })
 
-t.test('waiters wake in order as bytes are released', async (t) => {
+t.test('waiters wake in order as bytes are released, each with its room reserved', async (t) => {
   const b = new MemoryBudget(100)
   b.charge(90)
   const order: string[] = []
@@ -29,14 +29,35 @@ t.test('waiters wake in order as bytes are released', async (t) => {
   await w1
   t.same(order, ['50'])
   t.equal(b.waiting, 2)
-  b.release(50) // held 0: the 30 fits; 70 left is not enough for the 500
+  t.equal(b.reserved, 50)
+  t.notOk(b.fits(1), 'reserved room is not free for others')
+  b.claim(50)
+  b.charge(50)
+  t.equal(b.reserved, 0)
+  b.release(100) // held 0: the 30 fits; 70 left is not enough for the 500
   await w2
   t.same(order, ['50', '30'])
   t.equal(b.waiting, 1)
-  b.release(0) // nothing held and it is the first waiter: an oversized file may go alone
+  b.unreserve(30) // the 30 gave up: nothing held or reserved, so the oversized file may go alone
   await w3
   t.same(order, ['50', '30', '500'])
+  b.claim(500)
   await t.resolves(b.waitFor(10), 'immediate when it fits and nobody waits')
+  t.equal(b.reserved, 10)
+})
+
+t.test('two releases in one tick never hand the same room to two waiters', async (t) => {
+  const b = new MemoryBudget(64)
+  b.charge(64)
+  const woken: number[] = []
+  const waiters = [1, 2, 3, 4].map((i) => b.waitFor(16).then(() => woken.push(i)))
+  b.release(16) // room for one: 1
+  b.release(16) // room for one more: 2 (not 2 and 3: 1 holds its reservation)
+  await Promise.race([Promise.all(waiters), new Promise((resolve) => setTimeout(resolve, 20))])
+  t.same(woken, [1, 2])
+  t.equal(b.held + b.reserved, 64, 'held plus reserved never exceeds the limit')
+  b.rejectWaiters(new Error('done'))
+  await Promise.allSettled(waiters)
 })
 
 t.test('rejectWaiters', async (t) => {
