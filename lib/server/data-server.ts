@@ -27,6 +27,7 @@ import { AggregateAppender } from './aggregate-appender.js'
 import { markBodyTruncated, UploadAbortedError } from './body-receiver.js'
 import { DirectoryIndex } from './directory-index.js'
 import { HttpFailure } from './http-failure.js'
+import { isLocalFilesystem } from './local-filesystem.js'
 import { MdnsAdvertiser } from './mdns-advertiser.js'
 import { RegistryAdvertiser } from './registry-advertiser.js'
 import { RequestRouter } from './request-router.js'
@@ -192,6 +193,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   } catch (err) {
     throw new ServerError(`cannot use data root ${opts.root}: ${(err as Error).message}`, { cause: err })
   }
+  const local = await isLocalFilesystem(fs.realRoot)
   const index = new DirectoryIndex(fs, {
     countdirCompat: opts.countdirCompat,
     maxDirectories: 1000,
@@ -199,7 +201,8 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     minTtlMs: 1000,
     minMaxAgeMs: 10_000
   })
-  const putContext = { fs, index, fsync: opts.fsync }
+  const syncCommit = opts.syncCommit === 'auto' ? local : opts.syncCommit
+  const putContext = { fs, index, fsync: opts.fsync, syncCommit }
   const appender = new AggregateAppender(putContext)
   const identity = { ipAddress: '', bindAddress: ['', 0] as [string, number], port: 0 }
   const status = new StatusReport({

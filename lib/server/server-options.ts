@@ -43,6 +43,13 @@ export interface DataServerOptions {
   readonly maxBodyBytes?: number
   /** fsync each file before it is linked into place. @default false (as PYME) */
   readonly fsync?: boolean
+  /**
+   * Commit uploads (open, fchmod, close, link, unlink) with synchronous system calls. `'auto'`
+   * does so when the root is on a local file system (tmpfs, ext4, xfs, btrfs, ...), where they
+   * take microseconds, and keeps them asynchronous on network file systems. Bodies larger than
+   * 1 MiB are always written asynchronously. @default 'auto'
+   */
+  readonly syncCommit?: boolean | 'auto'
   /** PYME's `countdir` listing variant: directory sizes +2, `.h5` flagged 0x06. @default false */
   readonly countdirCompat?: boolean
   /** Test aid (PYME's `--timeout-test`): delay every GET and PUT, ms. @default 0 */
@@ -69,6 +76,7 @@ export interface ResolvedServerOptions {
   readonly readOnly: boolean
   readonly maxBodyBytes: number
   readonly fsync: boolean
+  readonly syncCommit: boolean | 'auto'
   readonly countdirCompat: boolean
   readonly testDelayMs: number
   readonly testMode: boolean
@@ -143,6 +151,7 @@ export function resolveServerOptions (options: DataServerOptions = {}): Resolved
     readOnly: bool(options.readOnly, 'readOnly', false),
     maxBodyBytes: integer(options.maxBodyBytes, 'maxBodyBytes', DEFAULT_MAX_BODY, 0, Number.MAX_SAFE_INTEGER),
     fsync: bool(options.fsync, 'fsync', false),
+    syncCommit: options.syncCommit === 'auto' || options.syncCommit === undefined ? 'auto' : bool(options.syncCommit, 'syncCommit', false),
     countdirCompat: bool(options.countdirCompat, 'countdirCompat', false),
     testDelayMs: integer(options.testDelayMs, 'testDelayMs', 0, 0, 3_600_000),
     testMode: bool(options.testMode, 'testMode', false),

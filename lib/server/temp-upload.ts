@@ -2,33 +2,49 @@
  * Receives a request body into a hidden temporary file in the target directory (same file
  * system, so it can be linked into place atomically; PROTOCOL.md §3.6 MUST):
  *
- *   open(.pyme-tmp-<pid>-<n>-<rand>, O_CREAT|O_EXCL|O_WRONLY, 0600) → stream body →
+ *   open(.pyme-tmp-<pid>-<run>-<n>, O_CREAT|O_EXCL|O_WRONLY, 0600) → body →
  *   [fsync] → fchmod(mode) → close
+ *
+ * Two ways, one result:
+ * - `sync` (a local file system, see local-filesystem.ts) and a body of known length up to
+ *   SMALL_BODY: the chunks are kept as they arrive (no copy) and written with one `writev`;
+ *   open, write, fchmod and close are synchronous system calls (microseconds each), not four
+ *   thread-pool hand-offs;
+ * - otherwise the body streams to the file asynchronously, never held whole in memory.
  *
  * On any failure (client gone, bad gzip, too large, disk full) the temporary file is removed
  * before the error propagates, so nothing partial is ever left behind.
  */
 import { randomBytes } from 'node:crypto'
-import { constants, createWriteStream } from 'node:fs'
+import { closeSync, constants, createWriteStream, fchmodSync, fsyncSync, openSync, unlinkSync, writevSync } from 'node:fs'
 import { open, unlink, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { receiveBody, type BodyLimits } from './body-receiver.js'
 import { failureForFsError } from './http-failure.js'
 import { RESERVED_PREFIX } from './root-fs.js'
 
 let sequence = 0
+let runTag: string | undefined
 
-/** A hidden, unique temporary name (never listed: it starts with the reserved prefix). */
+/**
+ * A hidden, unique temporary name (never listed: it starts with the reserved prefix). The pid
+ * and a random tag chosen once per process keep names of different processes (and of a
+ * restarted server reusing a pid) apart; a counter keeps this process's names apart.
+ */
 export function tempName (): string {
+  runTag ??= randomBytes(4).toString('hex')
   sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER
-  return `${RESERVED_PREFIX}tmp-${process.pid}-${sequence}-${randomBytes(4).toString('hex')}`
+  return `${RESERVED_PREFIX}tmp-${process.pid}-${runTag}-${sequence}`
 }
 
 export interface TempUploadOptions extends BodyLimits {
   readonly fsync: boolean
   /** Permission bits of the finished file. */
   readonly mode: number
+  /** Use synchronous system calls for the file's metadata (local file systems). @default false */
+  readonly sync?: boolean
 }
 
 /** A received body: the temporary file (closed) and its length. */
@@ -38,22 +54,92 @@ export interface TempUpload {
 }
 
 const WRITE_HWM = 1 << 20
+/** Bodies up to this size (with a Content-Length, not gzip) are collected, then written at once. */
+export const SMALL_BODY = 1 << 20
+const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY
 
 /**
  * Streams the body of `req` into a new temporary file in `dir`. When `dir` turns out to be
  * missing (removed behind the server's back), `recreateDir` is asked once to make it again.
  */
 export async function receiveToTempFile (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  const length = Number(req.headers['content-length'] ?? -1)
+  if (options.sync === true && !options.gzip && length >= 0 && length <= SMALL_BODY) {
+    return receiveSmall(dir, req, options, recreateDir)
+  }
+  return receiveStreaming(dir, req, options, recreateDir)
+}
+
+/** Collects chunks without copying them (bounded by SMALL_BODY via the Content-Length). */
+class ChunkSink extends Writable {
+  readonly chunks: Buffer[] = []
+
+  override _write (chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.chunks.push(chunk)
+    cb()
+  }
+}
+
+async function receiveSmall (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  const sink = new ChunkSink()
+  const outcome = await receiveBody(req, sink, options)
+  if (!outcome.ok) throw outcome.failure
+  let fd: number
   let path = join(dir, tempName())
-  let fh: FileHandle
   try {
     try {
-      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+      fd = openSync(path, CREATE, 0o600)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || recreateDir === undefined) throw err
       await recreateDir()
       path = join(dir, tempName())
-      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)
+      fd = openSync(path, CREATE, 0o600)
+    }
+  } catch (err) {
+    throw failureForFsError(err)
+  }
+  try {
+    writeAllSync(fd, sink.chunks)
+    if (options.fsync) fsyncSync(fd)
+    fchmodSync(fd, options.mode)
+    closeSync(fd)
+  } catch (err) {
+    try { closeSync(fd) } catch { /* already closed */ }
+    try { unlinkSync(path) } catch { /* gone */ }
+    throw failureForFsError(err)
+  }
+  return { path, bytes: outcome.bytes }
+}
+
+// writev may write less than asked (rare for regular files, but allowed): continue after it.
+function writeAllSync (fd: number, chunks: Buffer[]): void {
+  let pending = chunks
+  while (pending.length > 0) {
+    let written = writevSync(fd, pending)
+    const rest: Buffer[] = []
+    for (const c of pending) {
+      if (written >= c.length) {
+        written -= c.length
+      } else {
+        rest.push(written > 0 ? c.subarray(written) : c)
+        written = 0
+      }
+    }
+    pending = rest
+  }
+}
+
+async function receiveStreaming (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  let path = join(dir, tempName())
+  let fh: FileHandle
+  try {
+    try {
+      fh = await open(path, CREATE, 0o600)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || recreateDir === undefined) throw err
+      await recreateDir()
+      path = join(dir, tempName())
+      fh = await open(path, CREATE, 0o600)
     }
   } catch (err) {
     // Read (and drop) the body first, so the connection stays in step.
@@ -69,7 +155,8 @@ export async function receiveToTempFile (dir: string, req: IncomingMessage, opti
     if (!outcome.ok) throw outcome.failure
     try {
       if (options.fsync) await fh.sync()
-      await fh.chmod(options.mode)
+      if (options.sync === true) fchmodSync(fh.fd, options.mode)
+      else await fh.chmod(options.mode)
     } catch (err) {
       throw failureForFsError(err)
     }
@@ -88,7 +175,11 @@ export async function receiveToTempFile (dir: string, req: IncomingMessage, opti
 }
 
 /** Removes a temporary file, ignoring a missing one. */
-export async function removeTemp (path: string): Promise<void> {
+export async function removeTemp (path: string, sync = false): Promise<void> {
+  if (sync) {
+    try { unlinkSync(path) } catch { /* gone */ }
+    return
+  }
   await unlink(path).catch(() => {})
 }
 

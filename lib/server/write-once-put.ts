@@ -9,7 +9,8 @@
  * gets 200; the file appears complete or not at all, and a body cut short is never stored.
  * A trailing `/` makes a directory (existing → 405).
  */
-import { link, lstat, mkdir, unlink } from 'node:fs/promises'
+import { linkSync, lstatSync } from 'node:fs'
+import { link, lstat, mkdir } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { receiveBody, type BodyLimits } from './body-receiver.js'
@@ -27,6 +28,8 @@ export interface PutContext {
   readonly fs: RootFs
   readonly index: DirectoryIndex
   readonly fsync: boolean
+  /** Commit with synchronous system calls (a local file system; see local-filesystem.ts). */
+  readonly syncCommit: boolean
 }
 
 /** Reads and drops the body, then throws `failure` (the connection stays in step). */
@@ -36,8 +39,10 @@ export async function refuseAfterBody (req: IncomingMessage, limits: BodyLimits,
   throw failure
 }
 
-async function exists (path: string): Promise<boolean> {
+async function exists (path: string, sync: boolean): Promise<boolean> {
   try {
+    // throwIfNoEntry: a missing name (the usual case) costs no Error object.
+    if (sync) return lstatSync(path, { throwIfNoEntry: false }) !== undefined
     await lstat(path)
     return true
   } catch (err) {
@@ -78,7 +83,7 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
   const target = join(dir, name)
   let present: boolean
   try {
-    present = await exists(target)
+    present = await exists(target, ctx.syncCommit)
   } catch (err) {
     return refuseAfterBody(req, limits, err as HttpFailure)
   }
@@ -97,18 +102,20 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
     return
   }
 
-  const upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE }, () => {
+  const sync = ctx.syncCommit
+  const upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE, sync }, () => {
     // The directory vanished behind our back since we last saw it: make it again.
     fs.forgetDirectories()
     return fs.ensureDirectory(dirSegments, (parent, created) => index.directoryCreated(parent, created))
   })
   try {
     await before
-    await link(upload.path, target)
+    if (sync) linkSync(upload.path, target)
+    else await link(upload.path, target)
   } catch (err) {
-    await removeTemp(upload.path)
+    await removeTemp(upload.path, sync)
     throw failureForFsError(err)
   }
-  await unlink(upload.path).catch(() => {})
+  await removeTemp(upload.path, sync)
   index.fileWritten(dirSegments, name, upload.bytes, true)
 }
