@@ -199,7 +199,9 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     maxDirectories: 1000,
     maxEntries: 2_000_000,
     minTtlMs: 1000,
-    minMaxAgeMs: 10_000
+    minMaxAgeMs: 10_000,
+    // Only where a pid can only be this host's: a killed server's temp files go on the next listing.
+    sweepStaleTemp: local && !opts.readOnly
   })
   const syncCommit = opts.syncCommit === 'auto' ? local : opts.syncCommit
   const putContext = { fs, index, fsync: opts.fsync, syncCommit }

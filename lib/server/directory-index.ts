@@ -40,6 +40,8 @@ export interface DirectoryIndexOptions {
   readonly minTtlMs: number
   /** Rebuild at least this often (while listed), ms. */
   readonly minMaxAgeMs: number
+  /** Remove upload temp files of dead server processes while scanning (see directory-scan.ts). */
+  readonly sweepStaleTemp?: boolean
 }
 
 const BATCH_MS = 4
@@ -103,7 +105,7 @@ export class DirectoryIndex {
   constructor (fs: RootFs, options: DirectoryIndexOptions) {
     this.#fs = fs
     this.#opts = options
-    this.#scanOptions = { realRoot: fs.realRoot, countdirCompat: options.countdirCompat }
+    this.#scanOptions = { realRoot: fs.realRoot, countdirCompat: options.countdirCompat, sweepStaleTemp: options.sweepStaleTemp === true }
     this.#cache = new LruCache({ maxEntries: options.maxDirectories, onEvict: (_k, l) => { this.#total -= l.entries.size } })
   }
 

@@ -11,8 +11,10 @@
  *
  * Keys are sorted case-insensitively as PYME sorts them. Server-owned names (`.pyme-*`),
  * broken links, links leading out of the root and non-files (FIFOs, sockets) are left out.
+ * With `sweepStaleTemp`, an upload temp file left by a server process that died (killed
+ * mid-upload) is removed as the scan passes it.
  */
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs'
+import { lstatSync, readdirSync, realpathSync, statSync, unlinkSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
 
 /** Names that belong to the server (temp files, markers): hidden and never writable. */
@@ -30,6 +32,42 @@ export interface ScanOptions {
   /** The real (symlink-free) data root: links must resolve inside it. */
   readonly realRoot: string
   readonly countdirCompat: boolean
+  /**
+   * Remove upload temp files (`.pyme-tmp-<pid>-...`) of a process that no longer exists and
+   * untouched for STALE_TEMP_MS. Only for a root on a local file system: on a shared one, the
+   * pid may be another host's (and a live server there may own the file).
+   */
+  readonly sweepStaleTemp?: boolean
+}
+
+/** A temp file must be this old (mtime) as well as ownerless before it is swept. */
+export const STALE_TEMP_MS = 10 * 60_000
+const TEMP_OWNER = /^\.pyme-tmp-(\d+)-/
+
+/** Whether process `pid` exists on this host (EPERM: it does, and is someone else's). */
+function processExists (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
+}
+
+/** Removes `path` if it is an upload temp file its dead owner left behind (best effort). */
+export function sweepIfStale (path: string, name: string, now = Date.now()): boolean {
+  const owner = TEMP_OWNER.exec(name)
+  if (owner === null) return false
+  const pid = Number(owner[1])
+  if (pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0 || processExists(pid)) return false
+  try {
+    const st = lstatSync(path)
+    if (!st.isFile() || now - st.mtimeMs < STALE_TEMP_MS) return false
+    unlinkSync(path)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export interface ScanResult {
@@ -65,7 +103,10 @@ function directoryEntry (path: string, countdirCompat: boolean): [number, number
 
 function describe (dir: string, d: Dirent, opts: ScanOptions): [string, number, number] | undefined {
   const name = d.name
-  if (name.startsWith(RESERVED_PREFIX)) return undefined
+  if (name.startsWith(RESERVED_PREFIX)) {
+    if (opts.sweepStaleTemp === true) sweepIfStale(join(dir, name), name)
+    return undefined
+  }
   const path = join(dir, name)
   try {
     if (d.isFile()) return [name, fileFlags(name, opts.countdirCompat), statSync(path).size]
