@@ -22,7 +22,7 @@ export interface ClusterOptions extends DiscoveryOptions {
   readonly listingCacheMs?: number
   /** Directories (per server) whose listings are cached. @default 1000 */
   readonly listingCacheDirs?: number
-  /** Names held in cached listings, in total. @default 2000000 */
+  /** Names held in cached listings, in total (~130-250 bytes each). @default 1000000 */
   readonly listingCacheNames?: number
   /** How long own writes are merged into listings that do not show them yet, ms. @default 10000 */
   readonly ownWriteVisibilityMs?: number
@@ -162,7 +162,7 @@ export function resolveClusterOptions (options: ClusterOptions): ResolvedCluster
     minServers: int(options, 'minServers', 1, 1),
     listingCacheMs: int(options, 'listingCacheMs', 1000, 0),
     listingCacheDirs: int(options, 'listingCacheDirs', 1000, 1),
-    listingCacheNames: int(options, 'listingCacheNames', 2_000_000, 1),
+    listingCacheNames: int(options, 'listingCacheNames', 1_000_000, 1),
     ownWriteVisibilityMs: int(options, 'ownWriteVisibilityMs', 10_000, 0),
     locationCacheEntries: int(options, 'locationCacheEntries', 100_000, 0),
     fileCacheEntries: int(options, 'fileCacheEntries', 100, 0),
