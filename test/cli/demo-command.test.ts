@@ -67,7 +67,9 @@ t.test('--json: two server processes, quantised, a fixed frame count, kept root'
   t.equal(r.cameras.length, CAMERAS.length)
   t.ok(r.cameras.every((c) => c.verdict === 'not sustained'), 'tiny frames: far below any camera')
   const series = r.url.replace('PYME-CLUSTER:///', '')
-  const names = [...await readdir(join(r.cluster.root ?? '', 'node0', series)), ...await readdir(join(r.cluster.root ?? '', 'node1', series))]
+  // The distribution decides which nodes get files: a node may hold none of 30 small frames.
+  const list = async (node: string): Promise<string[]> => await readdir(join(r.cluster.root ?? '', node, series)).catch(() => [])
+  const names = [...await list('node0'), ...await list('node1')]
   t.equal(names.filter((n) => n.endsWith('.pzf')).length, 30, 'the kept root holds the series')
   t.match(a.err(), /frames 30\/30 {2}stored 30/, 'plain progress lines when not a terminal')
 })
