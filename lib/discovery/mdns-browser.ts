@@ -6,8 +6,9 @@
  */
 import { isIPv4 } from 'node:net'
 import { debuglog } from 'node:util'
-import { Bonjour, type Browser, type Service, type ServiceConfig } from 'bonjour-service'
+import type { Bonjour, Browser, Service } from 'bonjour-service'
 import { InvalidArgumentError } from '../errors.js'
+import { openBonjour } from '../internal/multicast-dns.js'
 import { matchesCluster, SERVICE_TYPE, type ClusterMatch } from '../internal/service-name.js'
 import { interfaceAddress } from './local-address.js'
 import type { CandidateSink, DiscoverySource } from './node-directory.js'
@@ -47,12 +48,11 @@ export class MdnsBrowser implements DiscoverySource {
     // Pinned to one interface we must bind the wildcard address: a socket bound to a unicast
     // address does not receive multicast on Linux.
     const opts = this.#interface === undefined ? {} : { interface: this.#interface, bind: '0.0.0.0' }
-    // bonjour-service types its constructor options as a ServiceConfig; they are multicast-dns options.
-    this.#bonjour = new Bonjour(opts as unknown as Partial<ServiceConfig>, /* c8 ignore start: bonjour-service reports
-      socket errors (EACCES, EADDRINUSE on port 5353) here; a shared test machine cannot provoke them */ (err: Error) => {
+    this.#bonjour = openBonjour(opts, /* c8 ignore start: bonjour-service reports send errors here; a shared
+      test machine cannot provoke them */ (err: Error) => {
       this.#error = err.message
       debug('discovery: mDNS error: %s', err.message)
-    } /* c8 ignore stop */)
+    } /* c8 ignore stop */).bonjour
     const browser = this.#bonjour.find({ type: SERVICE_TYPE, protocol: 'tcp' })
     const up = (service: Service): void => {
       this.#answers++

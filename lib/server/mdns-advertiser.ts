@@ -14,7 +14,8 @@
  * goodbye (TTL 0) and closes the socket.
  */
 import { debuglog } from 'node:util'
-import { Bonjour, type Service } from 'bonjour-service'
+import type { Bonjour, Service } from 'bonjour-service'
+import { openBonjour } from '../internal/multicast-dns.js'
 import { SERVICE_DOMAIN, SERVICE_TYPE } from '../internal/service-name.js'
 
 const debug = debuglog('pyme')
@@ -57,20 +58,16 @@ export class MdnsAdvertiser {
 
   constructor (options: MdnsAdvertiserOptions) {
     if (options.instanceName.includes('.')) debug('mdns: instance name contains a dot; it will be changed to a dash by bonjour-service')
-    this.#bonjour = new Bonjour(
-      { interface: options.interfaceAddress, bind: '0.0.0.0' } as unknown as ConstructorParameters<typeof Bonjour>[0],
-      (err: unknown) => { debug('mdns: send failed: %s', (err as Error)?.message) }
-    )
+    const { bonjour, socket } = openBonjour({ interface: options.interfaceAddress, bind: '0.0.0.0' }, (err) => { debug('mdns: send failed: %s', err?.message) })
+    this.#bonjour = bonjour
     // multicast-dns reports bind failures (EADDRINUSE, EACCES) as 'error'; unhandled, they
-    // would crash the process. bonjour-service does not expose its socket other than here.
-    const mdns = (this.#bonjour as unknown as { server?: { mdns?: NodeJS.EventEmitter } }).server?.mdns
-    mdns?.on('error', (err: Error) => { debug('mdns: socket error: %s', err.message) })
-    mdns?.on('warning', (err: Error) => { debug('mdns: warning: %s', err.message) })
+    // would crash the process.
+    socket?.on('error', (err: Error) => { debug('mdns: socket error: %s', err.message) })
+    socket?.on('warning', (err: Error) => { debug('mdns: warning: %s', err.message) })
     // probe: true makes bonjour-service announce only after probing (asynchronously), so the
     // records can be replaced before the first packet goes out.
     this.#service = this.#bonjour.publish({ name: options.instanceName, type: SERVICE_TYPE, port: options.port, probe: true, disableIPv6: true })
-    const records = (): Rr[] => serviceRecords(this.#service.name, options.port, options.address)
-    ;(this.#service as unknown as { records: () => Rr[] }).records = records
+    this.#service.records = () => serviceRecords(this.#service.name, options.port, options.address)
     this.announced = new Promise((resolve) => { this.#service.once('up', () => resolve()) })
     debug('mdns: advertising %s on port %d as %s via %s', options.instanceName, options.port, options.address, options.interfaceAddress)
   }
