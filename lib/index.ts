@@ -58,7 +58,8 @@ export type { DataServerInfo, DiscoveryOptions } from './discovery/index.js'
 
 // Streamer
 export { Streamer } from './streamer/streamer.js'
-export type { PutHint, FrameHint, BarrierOptions, RetryEvent, NodeDownEvent, OverflowEvent, StreamerEvents } from './streamer/streamer.js'
+export type { PutHint, FrameHint, BarrierOptions } from './streamer/put-arguments.js'
+export type { RetryEvent, NodeDownEvent, OverflowEvent, StreamerEvents } from './streamer/streamer-events.js'
 export { DEFAULT_MEMORY_BUDGET } from './streamer/streamer-options.js'
 export type { StreamerOptions, StreamFilter, EncoderPool, OverflowPolicy } from './streamer/streamer-options.js'
 export { roundRobinDistribution, chunkedDistribution, randomDistribution, leastLoadedDistribution } from './streamer/distribution.js'

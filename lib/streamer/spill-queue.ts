@@ -6,7 +6,8 @@
  */
 import { RingQueue } from '../internal/ring-queue.js'
 import { SpillJournal, type SpillDtype, type SpillRecord } from './spill-journal.js'
-import type { ItemWaiter } from './stream-item.js'
+import type { PzfEncodeOptions } from '../pzf/index.js'
+import type { FramePixels, ItemWaiter } from './stream-item.js'
 
 /** What the streamer keeps in memory of a spilled file: enough to report it without reading the journal. */
 export interface SpilledFile {
@@ -96,6 +97,30 @@ export class SpillQueue {
 }
 
 /** The element type name of a pixel array. */
-export function dtypeOf (a: Uint8Array | Uint16Array | Float32Array): SpillDtype {
+function dtypeOf (a: FramePixels): SpillDtype {
   return a instanceof Uint16Array ? 'uint16' : a instanceof Float32Array ? 'float32' : 'uint8'
+}
+
+/** The journal record of a put: its bytes, or its pixels with what their encoding needs. */
+export function spillRecord (seq: number, path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown): SpillRecord {
+  if (body !== null) return { seq, path, index, kind: 'bytes', data: body }
+  const px = pixels as FramePixels
+  return {
+    seq,
+    path,
+    index,
+    kind: 'frame',
+    data: new Uint8Array(px.buffer, px.byteOffset, px.byteLength),
+    dtype: dtypeOf(px),
+    ...(encode === null ? {} : { encode }),
+    ...(arg === undefined ? {} : { arg })
+  }
+}
+
+/** The pixels of a replayed frame record, in one copy: an aligned buffer of their own for the typed view and the transfer to a worker. */
+export function spilledPixels (r: SpillRecord): FramePixels {
+  const own = new Uint8Array(r.data)
+  return r.dtype === 'uint16'
+    ? new Uint16Array(own.buffer)
+    : r.dtype === 'float32' ? new Float32Array(own.buffer) : own
 }

@@ -11,14 +11,18 @@
  *  AckPipeline ◄───────────────────────────────────────────────────────────────────────────────┘
  *     stored ─► release bytes, 'ack', barriers │ failed ─► report │ node down ─► re-send elsewhere
  * ```
+ *
+ * The parts: put-arguments (checks, hints), overflow-gate (where a put goes, 'drain'),
+ * memory-budget, spill-queue, item-router + node-pusher (sending), ack-pipeline (answers),
+ * encode-stage, barrier-set, stream-report; this class wires them and settles each file.
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import {
-  ClosedError, DestroyedError, InvalidArgumentError, InvalidNameError, NoServersError,
+  ClosedError, DestroyedError, InvalidArgumentError, NoServersError,
   OperationTimeoutError, StoreFailedError, type JournalError as JournalErrorType
 } from '../errors.js'
-import { encodeClusterPath, parseWritePath } from '../internal/cluster-path.js'
+import { encodeClusterPath } from '../internal/cluster-path.js'
 import type { PzfEncodeOptions } from '../pzf/index.js'
 import { AckPipeline, type AckSink } from './ack-pipeline.js'
 import { BarrierSet, type PendingBarrier } from './barrier-set.js'
@@ -29,94 +33,14 @@ import { EncodeStage, ownsWholeBuffer, type EncodeSink } from './encode-stage.js
 import { MemoryBudget } from './memory-budget.js'
 import { NodePusher } from './node-pusher.js'
 import { ItemRouter } from './item-router.js'
-import { dtypeOf, SpillQueue } from './spill-queue.js'
-import type { SpillRecord } from './spill-journal.js'
+import { OverflowGate, DROP, SPILL } from './overflow-gate.js'
+import { SpillQueue, spilledPixels, spillRecord } from './spill-queue.js'
 import { ItemState, StreamItem, type Ack, type FramePixels, type ItemWaiter } from './stream-item.js'
 import { StreamCounters, type FailedPut, type NodeReport, type StreamReport, type StreamStats } from './stream-report.js'
+import { bytesArgs, checkIndex, filePath, isPixels, toBuffer, type BarrierOptions, type FrameHint, type PutHint } from './put-arguments.js'
+import type { StreamerEvents } from './streamer-events.js'
 import { resolveStreamerOptions, type ResolvedStreamerOptions, type StreamerOptions } from './streamer-options.js'
 
-/** Options of `put`/`putAsync`. */
-export interface PutHint {
-  /** Frame index (PYME's `i`) for the distribution function. */
-  readonly index?: number
-  /**
-   * Copy the bytes once at `put` so the caller may reuse its buffer at once. Without it the
-   * buffer is sent as it is when written to the socket: do not modify it until the file is
-   * acknowledged (`'ack'`, `putAsync`) or has failed. @default false
-   */
-  readonly copy?: boolean
-}
-
-/** Options of `putFrame`/`putFrameAsync`. */
-export interface FrameHint {
-  /** Frame index: used by the distribution and, by default, as the PZF `frameNum`. */
-  readonly index?: number
-  /** Per-frame PZF options, merged over `filter.pzf`. */
-  readonly encode?: Partial<PzfEncodeOptions>
-  /** Argument for a module filter (default: `filter.arg`). */
-  readonly arg?: unknown
-  /**
-   * Hand the pixel buffer over to the streamer (it is transferred to a worker and detached
-   * here). Without it the pixels are copied once at `putFrame`, and the caller may reuse them at
-   * once. A view that does not span its whole ArrayBuffer is always copied. @default false
-   */
-  readonly transfer?: boolean
-}
-
-/** Options of `putAfterAll`. */
-export interface BarrierOptions {
-  /**
-   * Send even if some earlier files failed. By default the barrier fails with
-   * `StoreFailedError` naming them, so a series is never marked complete with holes. @default false
-   */
-  readonly sendAnyway?: boolean
-}
-
-/** Payload of `'retry'`. */
-export interface RetryEvent { readonly path: string, readonly node: string, readonly attempt: number, readonly error: Error }
-/** Payload of `'node-down'` (`state` is `'down'`, `'full'` or `'removed'`). */
-export interface NodeDownEvent { readonly url: string, readonly state: string, readonly error: Error }
-/** Payload of `'drop'` and `'spill'`. */
-export interface OverflowEvent { readonly path: string, readonly bytes: number }
-
-/** Events of the streamer. */
-export interface StreamerEvents {
-  ack: [Ack]
-  fail: [FailedPut]
-  retry: [RetryEvent]
-  'node-down': [NodeDownEvent]
-  'node-up': [{ readonly url: string }]
-  drop: [OverflowEvent]
-  spill: [OverflowEvent]
-  drain: []
-  error: [Error]
-}
-
-const MEMORY = 0
-const SPILL = 1
-const DROP = 2
-
-function toBuffer (data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-}
-
-function checkIndex (index: unknown): number {
-  if (index === undefined) return -1
-  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
-    throw new InvalidArgumentError('invalid index: expected a non-negative integer')
-  }
-  return index
-}
-
-function filePath (raw: string): string {
-  const p = parseWritePath(raw)
-  if (p.isDirectory) throw new InvalidNameError(`name '${raw}' names a directory; the streamer writes files`)
-  return p.path
-}
-
-function isPixels (data: unknown): data is FramePixels {
-  return data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Float32Array
-}
 
 /** Pipelined, accounted streaming of files to PYME data servers. */
 export class Streamer extends EventEmitter<StreamerEvents> {
@@ -128,6 +52,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   readonly #encoder: EncodeStage | null
   readonly #barriers = new BarrierSet()
   readonly #spill: SpillQueue
+  readonly #gate: OverflowGate
   readonly #startedAt = performance.now()
   readonly #tickMs: number
   #ticker: NodeJS.Timeout | null = null
@@ -135,8 +60,6 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   #lastTick = this.#now
   #seq = 0
   #outstanding = 0
-  #needDrain = false
-  #lastSize = 1
   #state: 'open' | 'closing' | 'closed' | 'destroyed' = 'open'
   #closing: Promise<StreamReport> | null = null
   #destroyed: Promise<StreamReport> | null = null
@@ -151,6 +74,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#o = o
     this.#budget = new MemoryBudget(o.memoryBudget)
     this.#spill = new SpillQueue(o.spillDir, o.spillLimit)
+    this.#gate = new OverflowGate(o.overflow, this.#budget, this.#spill)
     const sink = this.#ackSink()
     this.#pipeline = new AckPipeline(sink, o.maxAttempts, o.ackTimeoutMs)
     this.#router = new ItemRouter(resolveDistribution(o.distribution, o.chunkSize), (url, index) => this.#newPusher(url, index), (item, err) => { this.#failed(item, err) })
@@ -181,10 +105,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   put (path: string, data: Uint8Array, hint?: PutHint): boolean {
     this.#checkOpen()
-    const p = filePath(path)
-    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array (use putFrame for pixels to encode)')
-    const index = checkIndex(hint?.index)
-    const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
+    const { path: p, index, body } = bytesArgs(path, data, hint, 'putFrame')
     return this.#accept(p, index, body, null, null, undefined, null)
   }
 
@@ -204,12 +125,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   async putAsync (path: string, data: Uint8Array, hint?: PutHint): Promise<Ack> {
     this.#checkOpen()
-    const p = filePath(path)
-    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array (use putFrameAsync for pixels to encode)')
-    const index = checkIndex(hint?.index)
-    const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
+    const { path: p, index, body } = bytesArgs(path, data, hint, 'putFrameAsync')
     // Without a wait the admission stays synchronous: the next call sees this file's bytes.
-    const waited = this.#mustWait(body.byteLength) && await this.#waitRoom(body.byteLength)
+    const waited = this.#gate.mustWait(body.byteLength) && await this.#waitRoom(body.byteLength)
     // Returned, not awaited: a suspended frame would keep `data` alive until the answer, and a
     // file spilled to the journal must not stay in memory (the budget would be a fiction).
     return new Promise<Ack>((resolve, reject) => {
@@ -221,7 +139,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   /** `putFrame`, waiting for room first, resolving when the encoded file is stored. */
   async putFrameAsync (path: string, pixels: FramePixels, frame?: FrameHint): Promise<Ack> {
     const args = this.#frameArgs(path, pixels, frame)
-    const waited = this.#mustWait(args.pixels.byteLength) && await this.#waitRoom(args.pixels.byteLength)
+    const waited = this.#gate.mustWait(args.pixels.byteLength) && await this.#waitRoom(args.pixels.byteLength)
     // Returned, not awaited (see putAsync): spilled pixels must not stay referenced here.
     return new Promise<Ack>((resolve, reject) => {
       this.#takeRoom(args.pixels.byteLength, waited)
@@ -237,9 +155,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   async putAfterAll (path: string, data: Uint8Array, options?: BarrierOptions): Promise<Ack> {
     this.#checkOpen()
-    const p = filePath(path)
-    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('invalid data: expected a Buffer or Uint8Array')
-    const body = toBuffer(data)
+    const { path: p, body } = bytesArgs(path, data, undefined, '')
     return await new Promise<Ack>((resolve, reject) => {
       const item = new StreamItem(this.#seq++, p, '/' + encodeClusterPath(p), -1, false, true)
       item.waiter = { resolve, reject }
@@ -262,7 +178,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    * Resolves when a file of `bytes` (default: the size of the last put) fits in the memory
    * budget. Rejects with `DestroyedError` if the streamer is destroyed meanwhile.
    */
-  ready (bytes = this.#lastSize): Promise<void> {
+  ready (bytes = this.#gate.lastSize): Promise<void> {
     if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('streamer destroyed'))
     // The caller puts right after this resolves: hand the reserved room back for that put.
     return this.#budget.waitFor(bytes).then(() => { this.#budget.claim(bytes) })
@@ -400,11 +316,6 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     return { path: p, index, pixels: owned, encode, arg: frame?.arg }
   }
 
-  /** Whether a `'block'` async put must wait: no room, or earlier waiters go first. */
-  #mustWait (bytes: number): boolean {
-    return this.#o.overflow === 'block' && (this.#budget.waiting > 0 || !this.#budget.fits(bytes))
-  }
-
   /**
    * Waits in the budget's FIFO until `bytes` fit, if it must (true then). The room stays
    * reserved until the caller's synchronous `#takeRoom` + `#accept`: nobody can take it meanwhile.
@@ -421,25 +332,10 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     if (waited) this.#budget.claim(bytes)
   }
 
-  #admit (size: number): number {
-    const spill = this.#o.overflow === 'spill'
-    if (spill && this.#spill.pending > 0 && this.#spill.canTake(size)) return SPILL
-    if (this.#budget.fits(size) && this.#spill.pending === 0) return MEMORY
-    if (this.#o.overflow === 'drop') return DROP
-    if (spill && this.#spill.canTake(size)) return SPILL
-    this.#needDrain = true
-    this.#lastSize = size
-    if (size > this.#budget.limit) {
-      throw new InvalidArgumentError(`a file of ${size} bytes is larger than memoryBudget (${this.#budget.limit}); it is accepted only when nothing else is held: await ready(${size}) first`)
-    }
-    throw new InvalidArgumentError(`memory budget full (${this.#budget.held} of ${this.#budget.limit} bytes held): wait for 'drain' or await ready() before putting more`)
-  }
-
   #accept (path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null): boolean {
     const size = body !== null ? body.byteLength : (pixels as FramePixels).byteLength
-    const where = this.#admit(size)
+    const where = this.#gate.place(size)
     const seq = this.#seq++
-    this.#lastSize = size
     if (where === DROP) {
       this.#counters.dropped++
       if (dropChannel.hasSubscribers) dropChannel.publish({ path, bytes: size, reason: 'memory budget full' })
@@ -448,34 +344,16 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       return false
     }
     if (where === SPILL) {
-      const record: SpillRecord = body !== null
-        ? { seq, path, index, kind: 'bytes', data: body }
-        : {
-            seq,
-            path,
-            index,
-            kind: 'frame',
-            data: new Uint8Array((pixels as FramePixels).buffer, (pixels as FramePixels).byteOffset, size),
-            dtype: dtypeOf(pixels as FramePixels),
-            ...(encode === null ? {} : { encode }),
-            ...(arg === undefined ? {} : { arg })
-          }
-      const bytes = this.#spill.append(record, waiter)
+      const bytes = this.#spill.append(spillRecord(seq, path, index, body, pixels, encode, arg), waiter)
       this.#outstanding++
       this.#counters.spilled++
       this.emit('spill', { path, bytes })
       this.#replay()
-      if (this.#spill.canTake(size)) return true
-      this.#needDrain = true
-      return false
+      return this.#gate.roomAfterSpill(size)
     }
     this.#outstanding++
     this.#admitItem(seq, path, index, body, pixels, encode, arg, waiter, false)
-    // 'drop': false only ever means "dropped"; 'spill': the journal takes what memory cannot.
-    if (this.#o.overflow === 'drop' || this.#budget.fits(size)) return true
-    if (this.#o.overflow === 'spill' && this.#spill.canTake(size)) return true
-    this.#needDrain = true
-    return false
+    return this.#gate.roomAfterMemory(size)
   }
 
   #admitItem (seq: number, path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null, spilled: boolean): void {
@@ -521,12 +399,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       if (r.kind === 'bytes') {
         this.#admitItem(r.seq, r.path, r.index, toBuffer(r.data), null, null, undefined, next.waiter, true)
       } else {
-        // One copy: an aligned buffer of its own for the typed view and the transfer to a worker.
-        const own = new Uint8Array(r.data)
-        const px = r.dtype === 'uint16'
-          ? new Uint16Array(own.buffer)
-          : r.dtype === 'float32' ? new Float32Array(own.buffer) : own
-        this.#admitItem(r.seq, r.path, r.index, null, px, r.encode ?? null, r.arg, next.waiter, true)
+        this.#admitItem(r.seq, r.path, r.index, null, spilledPixels(r), r.encode ?? null, r.arg, next.waiter, true)
       }
     }
   }
@@ -682,15 +555,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   #released (bytes: number): void {
     this.#budget.release(bytes)
     if (this.#spill.pending > 0) this.#replay()
-    if (this.#needDrain && this.#state === 'open') {
-      const room = this.#o.overflow === 'spill' && this.#spill.pending > 0
-        ? this.#spill.canTake(this.#lastSize)
-        : this.#budget.fits(this.#lastSize)
-      if (room) {
-        this.#needDrain = false
-        this.emit('drain')
-      }
-    }
+    if (this.#state === 'open' && this.#gate.drainDue()) this.emit('drain')
   }
 
   /** Fails every file not yet settled (destroy, close timeout). */

@@ -1,0 +1,88 @@
+/**
+ * The arguments of the Streamer's put calls: their options (public types) and their checks,
+ * one place for `put`, `putAsync`, `putFrame*` and `putAfterAll`.
+ */
+import { InvalidArgumentError, InvalidNameError } from '../errors.js'
+import { parseWritePath } from '../internal/cluster-path.js'
+import { dtypeOf } from '../pzf/format.js'
+import type { PzfEncodeOptions } from '../pzf/index.js'
+import type { FramePixels } from './stream-item.js'
+
+/** Options of `put`/`putAsync`. */
+export interface PutHint {
+  /** Frame index (PYME's `i`) for the distribution function. */
+  readonly index?: number
+  /**
+   * Copy the bytes once at `put` so the caller may reuse its buffer at once. Without it the
+   * buffer is sent as it is when written to the socket: do not modify it until the file is
+   * acknowledged (`'ack'`, `putAsync`) or has failed. @default false
+   */
+  readonly copy?: boolean
+}
+
+/** Options of `putFrame`/`putFrameAsync`. */
+export interface FrameHint {
+  /** Frame index: used by the distribution and, by default, as the PZF `frameNum`. */
+  readonly index?: number
+  /** Per-frame PZF options, merged over `filter.pzf`. */
+  readonly encode?: Partial<PzfEncodeOptions>
+  /** Argument for a module filter (default: `filter.arg`). */
+  readonly arg?: unknown
+  /**
+   * Hand the pixel buffer over to the streamer (it is transferred to a worker and detached
+   * here). Without it the pixels are copied once at `putFrame`, and the caller may reuse them at
+   * once. A view that does not span its whole ArrayBuffer is always copied. @default false
+   */
+  readonly transfer?: boolean
+}
+
+/** Options of `putAfterAll`. */
+export interface BarrierOptions {
+  /**
+   * Send even if some earlier files failed. By default the barrier fails with
+   * `StoreFailedError` naming them, so a series is never marked complete with holes. @default false
+   */
+  readonly sendAnyway?: boolean
+}
+
+/** A Buffer over the same bytes (no copy). */
+export function toBuffer (data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+/** The frame index of a hint (-1 when there is none). */
+export function checkIndex (index: unknown): number {
+  if (index === undefined) return -1
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+    throw new InvalidArgumentError('invalid index: expected a non-negative integer')
+  }
+  return index
+}
+
+/** The normalised cluster path of a file to write. */
+export function filePath (raw: string): string {
+  const p = parseWritePath(raw)
+  if (p.isDirectory) throw new InvalidNameError(`name '${raw}' names a directory; the streamer writes files`)
+  return p.path
+}
+
+/** Whether `data` is a typed array of a pixel type the encoder takes. */
+export function isPixels (data: unknown): data is FramePixels {
+  return dtypeOf(data) !== undefined
+}
+
+/** The checked arguments of a put of bytes. */
+export interface BytesArgs {
+  readonly path: string
+  readonly index: number
+  readonly body: Buffer
+}
+
+/** Checks a put of bytes; `frameCall` names the call to use for pixels instead. */
+export function bytesArgs (path: string, data: unknown, hint: PutHint | undefined, frameCall: string): BytesArgs {
+  const p = filePath(path)
+  if (!(data instanceof Uint8Array)) throw new InvalidArgumentError(`invalid data: expected a Buffer or Uint8Array${frameCall === '' ? '' : ` (use ${frameCall} for pixels to encode)`}`)
+  const index = checkIndex(hint?.index)
+  const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
+  return { path: p, index, body }
+}

@@ -1,0 +1,24 @@
+/** The Streamer's events and their payloads. */
+import type { Ack } from './stream-item.js'
+import type { FailedPut } from './stream-report.js'
+
+/** Payload of `'retry'`. */
+export interface RetryEvent { readonly path: string, readonly node: string, readonly attempt: number, readonly error: Error }
+/** Payload of `'node-down'` (`state` is `'down'`, `'full'` or `'removed'`). */
+export interface NodeDownEvent { readonly url: string, readonly state: string, readonly error: Error }
+/** Payload of `'drop'` and `'spill'`. */
+export interface OverflowEvent { readonly path: string, readonly bytes: number }
+
+/** Events of the streamer. */
+export interface StreamerEvents {
+  ack: [Ack]
+  fail: [FailedPut]
+  retry: [RetryEvent]
+  'node-down': [NodeDownEvent]
+  'node-up': [{ readonly url: string }]
+  drop: [OverflowEvent]
+  spill: [OverflowEvent]
+  drain: []
+  error: [Error]
+}
+
