@@ -180,8 +180,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   ready (bytes = this.#gate.lastSize): Promise<void> {
     if (this.#state === 'destroyed') return Promise.reject(new DestroyedError('streamer destroyed'))
-    // The caller puts right after this resolves: hand the reserved room back for that put.
-    return this.#budget.waitFor(bytes).then(() => { this.#budget.claim(bytes) })
+    // ready() admits nothing itself: give the reserved room back (waking whoever it suits) for
+    // the caller's next put.
+    return this.#budget.waitFor(bytes).then(() => { this.#budget.unreserve(bytes) })
   }
 
   // ---------------------------------------------------------------- observability

@@ -68,3 +68,18 @@ t.test('rejectWaiters', async (t) => {
   await t.rejects(w, /gone/)
   t.equal(b.waiting, 0)
 })
+
+t.test('a reservation given back wakes the waiters behind it', async (t) => {
+  const b = new MemoryBudget(100)
+  b.charge(60)
+  const first = b.waitFor(80) // as ready(80): it will give its room back
+  const woken: number[] = []
+  const second = b.waitFor(30).then(() => woken.push(30))
+  b.release(60)
+  await first
+  t.same(woken, [], 'the 30 waits behind the reserved 80')
+  b.unreserve(80)
+  await second
+  t.same(woken, [30], 'given back, the room goes to the next waiter')
+  t.equal(b.reserved, 30)
+})
