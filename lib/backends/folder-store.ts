@@ -9,12 +9,12 @@
  * Temporary names start with `.pyme-` (hidden by our data server, and not ending in `.pzf`, so
  * PYME's frame count never includes them) when the folder lies under a data server's root.
  */
-import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readdir, unlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { AlreadyExistsError, ClosedError, StoreFailedError } from '../errors.js'
 import { EVENTS_FILE, METADATA_FILE, parseFrameFileName } from '../series/series-layout.js'
+import { tempName } from '../internal/temp-name.js'
 import type { SeriesStore } from './series-store.js'
 
 /** Options of `FolderStore`. */
@@ -23,12 +23,6 @@ export interface FolderStoreOptions {
   readonly fsync?: boolean
 }
 
-let sequence = 0
-
-function tempName (): string {
-  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER
-  return `.pyme-tmp-${process.pid}-${sequence}-${randomBytes(4).toString('hex')}`
-}
 
 function fsCode (err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code

@@ -16,6 +16,7 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync, unlinkSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
+import { tempNameOwner } from '../internal/temp-name.js'
 
 /** Names that belong to the server (temp files, markers): hidden and never writable. */
 export const RESERVED_PREFIX = '.pyme-'
@@ -42,7 +43,6 @@ export interface ScanOptions {
 
 /** A temp file must be this old (mtime) as well as ownerless before it is swept. */
 export const STALE_TEMP_MS = 10 * 60_000
-const TEMP_OWNER = /^\.pyme-tmp-(\d+)-/
 
 /** Whether process `pid` exists on this host (EPERM: it does, and is someone else's). */
 function processExists (pid: number): boolean {
@@ -56,10 +56,8 @@ function processExists (pid: number): boolean {
 
 /** Removes `path` if it is an upload temp file its dead owner left behind (best effort). */
 export function sweepIfStale (path: string, name: string, now = Date.now()): boolean {
-  const owner = TEMP_OWNER.exec(name)
-  if (owner === null) return false
-  const pid = Number(owner[1])
-  if (pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0 || processExists(pid)) return false
+  const pid = tempNameOwner(name)
+  if (pid === undefined || pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0 || processExists(pid)) return false
   try {
     const st = lstatSync(path)
     if (!st.isFile() || now - st.mtimeMs < STALE_TEMP_MS) return false

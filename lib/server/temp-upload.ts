@@ -15,7 +15,6 @@
  * On any failure (client gone, bad gzip, too large, disk full) the temporary file is removed
  * before the error propagates, so nothing partial is ever left behind.
  */
-import { randomBytes } from 'node:crypto'
 import { closeSync, constants, createWriteStream, fchmodSync, fsyncSync, openSync, unlinkSync, writevSync } from 'node:fs'
 import { open, unlink, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
@@ -23,21 +22,8 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { receiveBody, type BodyLimits } from './body-receiver.js'
 import { failureForFsError } from './http-failure.js'
-import { RESERVED_PREFIX } from './root-fs.js'
+import { tempName } from '../internal/temp-name.js'
 
-let sequence = 0
-let runTag: string | undefined
-
-/**
- * A hidden, unique temporary name (never listed: it starts with the reserved prefix). The pid
- * and a random tag chosen once per process keep names of different processes (and of a
- * restarted server reusing a pid) apart; a counter keeps this process's names apart.
- */
-export function tempName (): string {
-  runTag ??= randomBytes(4).toString('hex')
-  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER
-  return `${RESERVED_PREFIX}tmp-${process.pid}-${runTag}-${sequence}`
-}
 
 export interface TempUploadOptions extends BodyLimits {
   readonly fsync: boolean
