@@ -38,9 +38,10 @@ import { ClusterStore, type ClusterTarget } from './cluster-store.js'
 import type { SeriesBackendOptions } from './series-backend-options.js'
 import { SeriesBackend } from './series-backend.js'
 
+const TUNING_KEYS = ['pipelining', 'connections', 'windowBytes', 'spillDir', 'spillLimit', 'ackTimeoutMs', 'maxAttempts', 'closeTimeoutMs', 'backoff'] as const
+
 /** Streamer settings a `ClusterBackend` passes through (see `StreamerOptions`). */
-export type ClusterStreamerTuning = Pick<StreamerOptions,
-  'pipelining' | 'connections' | 'windowBytes' | 'spillDir' | 'spillLimit' | 'ackTimeoutMs' | 'maxAttempts' | 'closeTimeoutMs' | 'backoff'>
+export type ClusterStreamerTuning = Pick<StreamerOptions, typeof TUNING_KEYS[number]>
 
 /** Options of `new ClusterBackend(seriesName, options)`. */
 export interface ClusterBackendOptions extends SeriesBackendOptions {
@@ -90,8 +91,6 @@ export interface ClusterBackendStats extends BackendStats {
   readonly stream: StreamStats | null
 }
 
-const TUNING_KEYS: ReadonlyArray<keyof ClusterStreamerTuning> =
-  ['pipelining', 'connections', 'windowBytes', 'spillDir', 'spillLimit', 'ackTimeoutMs', 'maxAttempts', 'closeTimeoutMs', 'backoff']
 
 function seriesPath (name: unknown): string {
   if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('invalid seriesName: expected a cluster path such as \'jdoe/2024_5_1/1_5_series_A.pcs\'')

@@ -49,10 +49,14 @@ export class ClusterStore implements SeriesStore {
   #streamer: Streamer | null = null
   #finish: Promise<StreamReport | null> | null = null
   #state: 'open' | 'closed' | 'destroyed' = 'open'
+  /** `path/`, joined once: `write` runs per frame. */
+  readonly #prefix: string
 
   constructor (url: string, path: string, target: ClusterTarget, streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>) {
     this.url = url
     this.path = path
+    const base = joinClusterPath(path)
+    this.#prefix = base === '' ? '' : `${base}/`
     this.#target = target
     this.#streamerOptions = streamerOptions
   }
@@ -117,7 +121,7 @@ export class ClusterStore implements SeriesStore {
   async write (name: string, data: Uint8Array, frameIndex?: number): Promise<void> {
     const streamer = this.#streamer
     if (streamer === null || this.#state !== 'open') throw new ClosedError(`store of ${this.url} is not open`)
-    const path = joinClusterPath(this.path, name)
+    const path = this.#prefix + name
     if (LAST_FILES.has(name)) {
       // The backend has already waited for every frame; the barrier makes sure nothing put
       // earlier is still unanswered. Sent even if frames failed: the series is then complete
