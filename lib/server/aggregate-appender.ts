@@ -38,13 +38,15 @@ async function lstatOrUndefined (path: string): Promise<import('node:fs').Stats 
 
 const COPY_CHUNK = 1 << 20
 
-// Appends the file `source` to `target` in bounded chunks.
-async function copyInto (source: string, target: FileHandle): Promise<void> {
+// Appends the file `source` (`bytes` long) to `target` in bounded chunks; a buffer no larger
+// than the record (most are a line of text, and a 1 MiB buffer is not pooled).
+async function copyInto (source: string, bytes: number, target: FileHandle): Promise<void> {
   const src = await open(source, 'r')
   try {
-    const buf = Buffer.allocUnsafe(COPY_CHUNK)
+    const size = Math.max(1, Math.min(COPY_CHUNK, bytes))
+    const buf = Buffer.allocUnsafe(size)
     for (;;) {
-      const { bytesRead } = await src.read(buf, 0, COPY_CHUNK, null)
+      const { bytesRead } = await src.read(buf, 0, size, null)
       if (bytesRead === 0) break
       let written = 0
       while (written < bytesRead) written += (await target.write(buf, written, bytesRead - written)).bytesWritten
@@ -78,7 +80,7 @@ export class AggregateAppender {
     const target = join(dir, name)
     await before
     const previous = this.#chains.get(target) ?? Promise.resolve()
-    const run = previous.then(() => this.#appendFile(upload.path, dir, dirSegments, name))
+    const run = previous.then(() => this.#appendFile(upload.path, upload.bytes, dir, dirSegments, name))
     const tail = run.catch(() => {})
     this.#chains.set(target, tail)
     try {
@@ -89,7 +91,7 @@ export class AggregateAppender {
     }
   }
 
-  async #appendFile (source: string, dir: string, dirSegments: readonly string[], name: string): Promise<void> {
+  async #appendFile (source: string, bytes: number, dir: string, dirSegments: readonly string[], name: string): Promise<void> {
     const target = join(dir, name)
     const marker = join(dir, markerName(name))
     const st = await lstatOrUndefined(target)
@@ -116,7 +118,7 @@ export class AggregateAppender {
     let before = 0
     try {
       before = (await fh.stat()).size
-      await copyInto(source, fh)
+      await copyInto(source, bytes, fh)
       const size = (await fh.stat()).size
       this.#ctx.index.fileWritten(dirSegments, name, size, created)
     } catch (err) {
