@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream'
 import { ClosedError, DestroyedError, InvalidArgumentError, InvalidNameError, InvalidUriError, NodeUnreachableError, NotFoundError } from '../errors.js'
 import type { DataServerInfo, NodeDirectory } from '../discovery/node-directory.js'
 import { startDiscovery } from '../discovery/start-discovery.js'
-import { encodeClusterPath, joinClusterPath, parseReadPath, parseWritePath, type ClusterPath } from '../internal/cluster-path.js'
+import { compareNames, encodeClusterPath, joinClusterPath, parseReadPath, parseWritePath, type ClusterPath } from '../internal/cluster-path.js'
 import type { ClusterMatch } from '../internal/service-name.js'
 import { ClusterContext } from './cluster-context.js'
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
@@ -31,10 +31,6 @@ import type { MergedEntry } from './listing-merge.js'
 import { FileType } from './node-listing.js'
 import { describeStatus } from './node-status.js'
 import { UnionListing, type Gathered } from './union-listing.js'
-
-function compareKeys (a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
 
 export class Cluster {
   readonly #ctx: ClusterContext
@@ -204,7 +200,7 @@ export class Cluster {
         }
       })
       this.#strict({ servers, listings: [], failures }, options, `glob '${pattern}'`)
-      return [...out].sort(compareKeys)
+      return [...out].sort(compareNames)
     })
   }
 

@@ -8,7 +8,7 @@
 import { debuglog } from 'node:util'
 import { DestroyedError, NodeUnreachableError, OperationTimeoutError } from '../errors.js'
 import type { DataServerInfo } from '../discovery/node-directory.js'
-import { joinClusterPath, splitClusterPath } from '../internal/cluster-path.js'
+import { compareNames, joinClusterPath, splitClusterPath } from '../internal/cluster-path.js'
 import type { ClusterContext } from './cluster-context.js'
 import type { DirectoryEntry, NodeFailure } from './cluster-types.js'
 import type { CachedListing } from './listing-cache.js'
@@ -38,10 +38,6 @@ interface Memo {
   readonly versions: readonly number[]
   readonly merged: Map<string, MergedEntry>
   sorted: readonly string[] | null
-}
-
-function compareKeys (a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 export class UnionListing {
@@ -82,7 +78,7 @@ export class UnionListing {
   /** The merged names in code-unit order (memoised with the merge). Do not modify. */
   sortedKeys (dir: string, g: Gathered): readonly string[] {
     const memo = this.#memoFor(dir, g)
-    memo.sorted ??= [...memo.merged.keys()].sort(compareKeys)
+    memo.sorted ??= [...memo.merged.keys()].sort(compareNames)
     return memo.sorted
   }
 

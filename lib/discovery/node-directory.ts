@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { debuglog } from 'node:util'
 import { ClosedError, InvalidArgumentError, NoServersError } from '../errors.js'
+import { compareNames } from '../internal/cluster-path.js'
 import { isLocalAddress } from './local-address.js'
 import { serverUrl } from './server-list.js'
 import { tcpProbe, type ProbeResult } from './tcp-probe.js'
@@ -126,10 +127,6 @@ function numberOption (value: number | undefined, fallback: number, option: stri
     throw new InvalidArgumentError(`invalid ${option}: expected a number >= ${min}`)
   }
   return value
-}
-
-function compareText (a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove: [DataServerInfo] }> {
@@ -334,7 +331,7 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
       if (other === undefined || PRIORITY[info.source] < PRIORITY[other.source]) byName.set(info.name, info)
     }
     const list = [...byName.values()].sort((a, b) =>
-      (a.local === b.local ? 0 : a.local ? -1 : 1) || compareText(a.name, b.name) || compareText(a.url, b.url))
+      (a.local === b.local ? 0 : a.local ? -1 : 1) || compareNames(a.name, b.name) || compareNames(a.url, b.url))
     const seen = new Set<string>()
     return list.filter((s) => {
       if (seen.has(s.url)) return false

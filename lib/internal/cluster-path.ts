@@ -59,6 +59,11 @@ export function joinClusterPath (...pieces: readonly string[]): string {
   return pieces.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '').join('/')
 }
 
+/** Orders names by UTF-16 code units (listing keys, server names): stable across locales. */
+export function compareNames (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Splits a normalised path into its directory (`''` for the root) and base name. */
 export function splitClusterPath (path: string): readonly [dir: string, base: string] {
   const i = path.lastIndexOf('/')
