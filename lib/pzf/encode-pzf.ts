@@ -15,7 +15,7 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import {
-  PZF_HEADER_LENGTH, bytesPerPixel, dtypeOf, littleEndianHost, writePzfHeader,
+  PZF_HEADER_LENGTH, dtypeOf, littleEndianHost, writePzfHeader,
   type PzfCompression, type PzfDimOrder, type PzfDtype, type PzfHeaderFields, type PzfPixels
 } from './format.js'
 import { HuffmanEncoder } from './huffman-encoder.js'

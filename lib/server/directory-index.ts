@@ -95,7 +95,6 @@ function keyOf (segments: readonly string[]): string {
 }
 
 export class DirectoryIndex {
-  readonly #fs: RootFs
   readonly #opts: DirectoryIndexOptions
   readonly #cache: LruCache<string, Listing>
   readonly #scanner = new DirectoryScanner()
@@ -103,7 +102,6 @@ export class DirectoryIndex {
   #total = 0
 
   constructor (fs: RootFs, options: DirectoryIndexOptions) {
-    this.#fs = fs
     this.#opts = options
     this.#scanOptions = { realRoot: fs.realRoot, countdirCompat: options.countdirCompat, sweepStaleTemp: options.sweepStaleTemp === true }
     this.#cache = new LruCache({ maxEntries: options.maxDirectories, onEvict: (_k, l) => { this.#total -= l.entries.size } })

@@ -13,7 +13,6 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseFrameFileName } from '../../lib/series/series-layout.js'
 import type { ClientResult, SeriesSpec } from './fault-config.js'
 import type { FaultNode } from './fault-cluster.js'
 
