@@ -126,25 +126,13 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   async putAsync (path: string, data: Uint8Array, hint?: PutHint): Promise<Ack> {
     this.#checkOpen()
     const { path: p, index, body } = bytesArgs(path, data, hint, 'putFrameAsync')
-    // Without a wait the admission stays synchronous: the next call sees this file's bytes.
-    const waited = this.#gate.mustWait(body.byteLength) && await this.#waitRoom(body.byteLength)
-    // Returned, not awaited: a suspended frame would keep `data` alive until the answer, and a
-    // file spilled to the journal must not stay in memory (the budget would be a fiction).
-    return new Promise<Ack>((resolve, reject) => {
-      this.#takeRoom(body.byteLength, waited)
-      this.#accept(p, index, body, null, null, undefined, { resolve, reject })
-    })
+    return this.#whenRoom(body.byteLength, (waiter) => this.#accept(p, index, body, null, null, undefined, waiter))
   }
 
   /** `putFrame`, waiting for room first, resolving when the encoded file is stored. */
   async putFrameAsync (path: string, pixels: FramePixels, frame?: FrameHint): Promise<Ack> {
     const args = this.#frameArgs(path, pixels, frame)
-    const waited = this.#gate.mustWait(args.pixels.byteLength) && await this.#waitRoom(args.pixels.byteLength)
-    // Returned, not awaited (see putAsync): spilled pixels must not stay referenced here.
-    return new Promise<Ack>((resolve, reject) => {
-      this.#takeRoom(args.pixels.byteLength, waited)
-      this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, { resolve, reject })
-    })
+    return this.#whenRoom(args.pixels.byteLength, (waiter) => this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, waiter))
   }
 
   /**
@@ -318,19 +306,22 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   }
 
   /**
-   * Waits in the budget's FIFO until `bytes` fit, if it must (true then). The room stays
-   * reserved until the caller's synchronous `#takeRoom` + `#accept`: nobody can take it meanwhile.
+   * The async puts: waits in the budget's FIFO until `bytes` fit, if it must, then `accept`s
+   * synchronously. The room stays reserved from the wake-up to the admission, so nobody can
+   * take it meanwhile; without a wait the admission happens in the caller's call, so its next
+   * put sees these bytes. Returns the acknowledgement's promise, never awaits it: a suspended
+   * frame would keep the data alive until the answer, and a file spilled to the journal must
+   * not stay in memory (the budget would be a fiction).
    */
-  async #waitRoom (bytes: number): Promise<true> {
-    await this.#budget.waitFor(bytes)
-    return true
-  }
-
-  /** Takes the room `#waitRoom` reserved (if it waited), or gives it back if the streamer shut. */
-  #takeRoom (bytes: number, waited: boolean): void {
-    if (waited && this.#state !== 'open') this.#budget.unreserve(bytes)
-    this.#checkOpen()
-    if (waited) this.#budget.claim(bytes)
+  async #whenRoom (bytes: number, accept: (waiter: ItemWaiter) => void): Promise<Ack> {
+    const waited = this.#gate.mustWait(bytes)
+    if (waited) await this.#budget.waitFor(bytes)
+    return new Promise<Ack>((resolve, reject) => {
+      if (waited && this.#state !== 'open') this.#budget.unreserve(bytes)
+      this.#checkOpen()
+      if (waited) this.#budget.claim(bytes)
+      accept({ resolve, reject })
+    })
   }
 
   #accept (path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null): boolean {
