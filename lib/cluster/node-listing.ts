@@ -10,12 +10,7 @@
  */
 
 /** Listing flag bits (PYME's `FILETYPE_*`). */
-export const FileType = {
-  NORMAL: 0,
-  DIRECTORY: 0x01,
-  SERIES: 0x02,
-  SERIES_COMPLETE: 0x04
-} as const
+export { ListingFlags as FileType } from '../internal/listing-flags.js'
 
 /** `[flags, size]` as a server sends it. */
 export type RawEntry = [flags: number, size: number]

@@ -16,18 +16,13 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync, unlinkSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
+import { ListingFlags } from '../internal/listing-flags.js'
 import { tempNameOwner } from '../internal/temp-name.js'
 
 /** Names that belong to the server (temp files, markers): hidden and never writable. */
 export const RESERVED_PREFIX = '.pyme-'
 
-/** Listing flag bits (PROTOCOL.md §3.5, PYME's `clusterListing`). */
-export const ListingFlags = {
-  NORMAL: 0x00,
-  DIRECTORY: 0x01,
-  SERIES: 0x02,
-  SERIES_COMPLETE: 0x04
-} as const
+export { ListingFlags }
 
 export interface ScanOptions {
   /** The real (symlink-free) data root: links must resolve inside it. */
