@@ -118,20 +118,19 @@ class RunningDataServer implements DataServer {
   readonly advertisedAddress: string
   readonly #server: Server
   readonly #opts: ResolvedServerOptions
-  readonly #inFlight: Set<Promise<void>>
-  readonly #responses: Set<ServerResponse>
+  /** Requests being handled, with their responses. */
+  readonly #inFlight: Map<Promise<void>, ServerResponse>
   readonly #index: DirectoryIndex
   readonly #advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
   #closing: Promise<void> | undefined
 
   constructor (init: {
     server: Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
-    inFlight: Set<Promise<void>>, responses: Set<ServerResponse>, index: DirectoryIndex, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
+    inFlight: Map<Promise<void>, ServerResponse>, index: DirectoryIndex, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
   }) {
     this.#server = init.server
     this.#opts = init.opts
     this.#inFlight = init.inFlight
-    this.#responses = init.responses
     this.#index = init.index
     this.#advertiser = init.advertiser
     this.port = init.port
@@ -151,7 +150,7 @@ class RunningDataServer implements DataServer {
     if (this.#inFlight.size === 0) return
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
-      Promise.allSettled([...this.#inFlight]),
+      Promise.allSettled([...this.#inFlight.keys()]),
       new Promise((resolve) => { timer = setTimeout(resolve, ms) })
     ])
     clearTimeout(timer)
@@ -173,7 +172,7 @@ class RunningDataServer implements DataServer {
     }
     server.closeIdleConnections()
     // Answers still to come end their connection.
-    for (const res of this.#responses) if (!res.headersSent) res.setHeader('Connection', 'close')
+    for (const res of this.#inFlight.values()) if (!res.headersSent) res.setHeader('Connection', 'close')
     await this.#settleInFlight(this.#opts.closeTimeoutMs)
     server.closeAllConnections()
     // Requests cut off now clean up (temp files) before close() resolves.
@@ -224,12 +223,10 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     maxBodyBytes: opts.maxBodyBytes
   })
 
-  const inFlight = new Set<Promise<void>>()
-  const responses = new Set<ServerResponse>()
-  // Per socket: the tail of its request chain and the last response (for clientError).
+  const inFlight = new Map<Promise<void>, ServerResponse>()
+  // Per socket: the tail of its request chain and the last response (with its request, for clientError).
   const tails = new WeakMap<Socket, Promise<void>>()
   const lastResponse = new WeakMap<Socket, ServerResponse>()
-  const lastRequest = new WeakMap<Socket, IncomingMessage>()
   let running: RunningDataServer | undefined
 
   const run = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {
@@ -272,14 +269,11 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const socket = req.socket
     lastResponse.set(socket, res)
-    lastRequest.set(socket, req)
     const task = run(req, res, tails.get(socket) ?? SETTLED)
     tails.set(socket, task)
-    inFlight.add(task)
-    responses.add(res)
+    inFlight.set(task, res)
     void task.finally(() => {
       inFlight.delete(task)
-      responses.delete(res)
       if (tails.get(socket) === task) tails.delete(socket)
     })
   }
@@ -320,7 +314,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     // The client half-closed in the middle of a body: that request is answered (400) by its
     // handler, which must be told; nothing else is owed.
     const truncated = err.code === 'HPE_INVALID_EOF_STATE'
-    const current = lastRequest.get(socket)
+    const current = lastResponse.get(socket)?.req
     if (truncated && current !== undefined && !current.complete) markBodyTruncated(current)
     debug('server: unparsable request (%s): %d', err.code, status)
     const answer = (): void => {
@@ -380,7 +374,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
 
   running = new RunningDataServer({
     server, opts, port: bound.port, address: bound.address, instanceName: instance.name,
-    inFlight, responses, index, advertiser, advertisedAddress, root: fs.root
+    inFlight, index, advertiser, advertisedAddress, root: fs.root
   })
   debug('server: listening on %s (root %s, cluster %s, advertise %s)', running.url, fs.root, opts.cluster, opts.advertise)
   return running
