@@ -71,12 +71,9 @@ export class AggregateAppender {
    */
   async append (req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void> = Promise.resolve()): Promise<void> {
     if (segments.length === 0) return refuseAfterBody(req, limits, new HttpFailure(400, 'Missing file name'))
-    const { dir, dirSegments, name } = await prepareTarget(this.#ctx, req, segments, limits, before)
+    const { dir, dirSegments, name, recreate } = await prepareTarget(this.#ctx, req, segments, limits, before)
     // Receive first (concurrently with other appends), append in arrival order after.
-    const upload = await receiveToTempFile(dir, req, { ...limits, fsync: false, mode: 0o600 }, () => {
-      this.#ctx.fs.forgetDirectories()
-      return this.#ctx.fs.ensureDirectory(dirSegments, (parent, created) => this.#ctx.index.directoryCreated(parent, created))
-    })
+    const upload = await receiveToTempFile(dir, req, { ...limits, fsync: false, mode: 0o600 }, recreate)
     const target = join(dir, name)
     await before
     const previous = this.#chains.get(target) ?? Promise.resolve()

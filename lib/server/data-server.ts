@@ -203,7 +203,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     sweepStaleTemp: local && !opts.readOnly
   })
   const syncCommit = opts.syncCommit === 'auto' ? local : opts.syncCommit
-  const putContext = { fs, index, fsync: opts.fsync, syncCommit }
+  const putContext = { fs, index, fsync: opts.fsync, syncCommit, onDirectoryCreated: (parent: readonly string[], name: string) => { index.directoryCreated(parent, name) } }
   const appender = new AggregateAppender(putContext)
   const identity = { ipAddress: '', bindAddress: ['', 0] as [string, number], port: 0 }
   const status = new StatusReport({

@@ -74,16 +74,23 @@ export class RootFs {
    * Returns the absolute path.
    */
   async ensureDirectory (segments: readonly string[], onCreated?: (parent: readonly string[], name: string) => void): Promise<string> {
-    const target = this.abs(segments)
-    if (segments.length === 0 || this.#knownDirs.get(target) !== undefined) return target
+    const target = this.knownDirectory(segments)
+    if (target !== undefined) return target
     try {
       return await this.#makeDirectory(segments, onCreated)
     } catch (err) {
-      // A remembered directory was removed behind our back: forget them all, walk again.
       if (!(err instanceof HttpFailure) || err.status !== 404) throw err
-      this.forgetDirectories()
-      return this.#makeDirectory(segments, onCreated)
+      return this.remakeDirectory(segments, onCreated)
     }
+  }
+
+  /**
+   * `ensureDirectory` after a remembered directory was found removed behind our back: forgets
+   * every remembered directory and walks again.
+   */
+  async remakeDirectory (segments: readonly string[], onCreated?: (parent: readonly string[], name: string) => void): Promise<string> {
+    this.#knownDirs.clear()
+    return this.#makeDirectory(segments, onCreated)
   }
 
   async #makeDirectory (segments: readonly string[], onCreated?: (parent: readonly string[], name: string) => void): Promise<string> {
@@ -125,13 +132,9 @@ export class RootFs {
     return target
   }
 
-  /** True when `segments` is the root or a directory seen inside it recently (no system call). */
-  isKnownDirectory (segments: readonly string[]): boolean {
-    return segments.length === 0 || this.#knownDirs.peek(this.abs(segments)) !== undefined
-  }
-
-  /** Forgets remembered directories (after a directory was found missing). */
-  forgetDirectories (): void {
-    this.#knownDirs.clear()
+  /** The absolute path of `segments` if it is the root or a directory seen inside it recently (no system call). */
+  knownDirectory (segments: readonly string[]): string | undefined {
+    const target = this.abs(segments)
+    return segments.length === 0 || this.#knownDirs.get(target) !== undefined ? target : undefined
   }
 }

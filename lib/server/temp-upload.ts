@@ -66,21 +66,30 @@ class ChunkSink extends Writable {
   }
 }
 
+/**
+ * Opens a new temporary file in `dir` with `opener`; when `dir` turns out to be missing,
+ * `recreateDir` is asked once to make it again. Throws the file-system error.
+ */
+async function openTemp<T> (dir: string, opener: (path: string) => T | Promise<T>, recreateDir?: () => Promise<unknown>): Promise<{ path: string, file: T }> {
+  const path = join(dir, tempName())
+  try {
+    return { path, file: await opener(path) }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || recreateDir === undefined) throw err
+    await recreateDir()
+    const again = join(dir, tempName())
+    return { path: again, file: await opener(again) }
+  }
+}
+
 async function receiveSmall (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
   const sink = new ChunkSink()
   const outcome = await receiveBody(req, sink, options)
   if (!outcome.ok) throw outcome.failure
+  let path: string
   let fd: number
-  let path = join(dir, tempName())
   try {
-    try {
-      fd = openSync(path, CREATE, 0o600)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || recreateDir === undefined) throw err
-      await recreateDir()
-      path = join(dir, tempName())
-      fd = openSync(path, CREATE, 0o600)
-    }
+    ({ path, file: fd } = await openTemp(dir, (p) => openSync(p, CREATE, 0o600), recreateDir))
   } catch (err) {
     throw failureForFsError(err)
   }
@@ -116,17 +125,10 @@ function writeAllSync (fd: number, chunks: Buffer[]): void {
 }
 
 async function receiveStreaming (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
-  let path = join(dir, tempName())
+  let path: string
   let fh: FileHandle
   try {
-    try {
-      fh = await open(path, CREATE, 0o600)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || recreateDir === undefined) throw err
-      await recreateDir()
-      path = join(dir, tempName())
-      fh = await open(path, CREATE, 0o600)
-    }
+    ({ path, file: fh } = await openTemp(dir, async (p) => await open(p, CREATE, 0o600), recreateDir))
   } catch (err) {
     // Read (and drop) the body first, so the connection stays in step.
     const drained = await receiveBody(req, undefined, { maxBytes: options.maxBytes, gzip: false })

@@ -30,6 +30,17 @@ export interface PutContext {
   readonly fsync: boolean
   /** Commit with synchronous system calls (a local file system; see local-filesystem.ts). */
   readonly syncCommit: boolean
+  /** Tells the index about a directory a PUT created (bound once, not per request). */
+  readonly onDirectoryCreated: (parent: readonly string[], name: string) => void
+}
+
+/** Where a PUT writes: the directory (made if missing), its segments, the name. */
+export interface PutTarget {
+  readonly dir: string
+  readonly dirSegments: string[]
+  readonly name: string
+  /** Makes the directory again if it vanished behind the server's back since it was made. */
+  readonly recreate: () => Promise<unknown>
 }
 
 /** Reads and drops the body, then throws `failure` (the connection stays in step). */
@@ -58,15 +69,18 @@ async function exists (path: string, sync: boolean): Promise<boolean> {
  * Directories are only created once `before` (the previous request) has finished, so that
  * pipelined requests change the namespace in order; a known directory needs no wait.
  */
-export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void>): Promise<{ dir: string, dirSegments: string[], name: string }> {
+export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void>): Promise<PutTarget> {
   const name = segments[segments.length - 1]
   if (name === undefined) return refuseAfterBody(req, limits, new HttpFailure(405, 'File already exists'))
   if (name.startsWith(RESERVED_PREFIX)) return refuseAfterBody(req, limits, new HttpFailure(400, 'Reserved name'))
   const dirSegments = segments.slice(0, -1)
-  if (!ctx.fs.isKnownDirectory(dirSegments)) await before
+  const recreate = (): Promise<string> => ctx.fs.remakeDirectory(dirSegments, ctx.onDirectoryCreated)
+  let dir = ctx.fs.knownDirectory(dirSegments)
+  if (dir !== undefined) return { dir, dirSegments, name, recreate }
+  await before
   try {
-    const dir = await ctx.fs.ensureDirectory(dirSegments, (parent, created) => ctx.index.directoryCreated(parent, created))
-    return { dir, dirSegments, name }
+    dir = await ctx.fs.ensureDirectory(dirSegments, ctx.onDirectoryCreated)
+    return { dir, dirSegments, name, recreate }
   } catch (err) {
     return refuseAfterBody(req, limits, err instanceof HttpFailure ? err : failureForFsError(err))
   }
@@ -78,8 +92,8 @@ export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segm
  * PUTs commit in order while their bodies stream in.
  */
 export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segments: readonly string[], isDirectory: boolean, limits: BodyLimits, before: Promise<void> = SETTLED): Promise<void> {
-  const { fs, index } = ctx
-  const { dir, dirSegments, name } = await prepareTarget(ctx, req, segments, limits, before)
+  const { index } = ctx
+  const { dir, dirSegments, name, recreate } = await prepareTarget(ctx, req, segments, limits, before)
   const target = join(dir, name)
   let present: boolean
   try {
@@ -103,11 +117,7 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
   }
 
   const sync = ctx.syncCommit
-  const upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE, sync }, () => {
-    // The directory vanished behind our back since we last saw it: make it again.
-    fs.forgetDirectories()
-    return fs.ensureDirectory(dirSegments, (parent, created) => index.directoryCreated(parent, created))
-  })
+  const upload = await receiveToTempFile(dir, req, { ...limits, fsync: ctx.fsync, mode: WRITE_ONCE_MODE, sync }, recreate)
   try {
     await before
     if (sync) linkSync(upload.path, target)
