@@ -110,7 +110,7 @@ export class Cluster {
     return this.#op(async () => {
       const p = this.#resolve(path, 'read').path
       if (p === '') return true
-      return (await this.#union.lookup(p, true)) !== undefined
+      return (await this.#union.lookup(p, 'directory')) !== undefined
     })
   }
 
@@ -119,7 +119,7 @@ export class Cluster {
     return this.#op(async () => {
       const p = this.#resolve(path, 'read').path
       if (p === '') return true
-      return (await this.#union.lookup(p, false)) !== undefined || (await this.#union.lookup(p, true)) !== undefined
+      return (await this.#union.lookup(p, 'either')) !== undefined
     })
   }
 
@@ -131,7 +131,7 @@ export class Cluster {
         const urls = this.servers().map((s) => s.url)
         return { name: '', path: '', isDirectory: true, flags: FileType.DIRECTORY, size: 0, isSeries: false, isComplete: false, locations: urls }
       }
-      const found = (await this.#union.lookup(p, false)) ?? (await this.#union.lookup(p, true))
+      const found = await this.#union.lookup(p, 'either')
       if (found === undefined) throw new NotFoundError(`'${p}' does not exist in cluster '${this.cluster}'`)
       return found
     })

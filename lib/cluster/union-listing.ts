@@ -111,16 +111,25 @@ export class UnionListing {
   }
 
   /**
-   * The entry `path` (as a file, or as a directory) from its parent's listing. A miss in
-   * cached listings is confirmed with fresh ones (another client may just have written it).
+   * The entry `path` from its parent's listing, as a `'file'`, a `'directory'`, or `'either'`
+   * (the file first). A miss in cached listings is confirmed with fresh ones (another client
+   * may just have written it); one fresh round answers for both kinds.
    */
-  async lookup (path: string, directory: boolean): Promise<DirectoryEntry | undefined> {
+  async lookup (path: string, kind: 'file' | 'directory' | 'either'): Promise<DirectoryEntry | undefined> {
     const [dir, base] = splitClusterPath(path)
-    const key = directory ? `${base}/` : base
     for (const fresh of [false, true]) {
       const g = await this.gather(dir, fresh)
-      const m = this.merge(dir, g).get(key)
-      if (m !== undefined && (!directory || m.flags > 0)) return this.entry(dir, key, m, g.servers)
+      const merged = this.merge(dir, g)
+      if (kind !== 'directory') {
+        const m = merged.get(base)
+        if (m !== undefined) return this.entry(dir, base, m, g.servers)
+      }
+      // 'either' takes a cached directory only after a fresh look for the file (the file
+      // comes first); 'directory' takes it at once.
+      if (kind === 'directory' || (kind === 'either' && fresh)) {
+        const m = merged.get(`${base}/`)
+        if (m !== undefined && m.flags > 0) return this.entry(dir, `${base}/`, m, g.servers)
+      }
     }
     return undefined
   }
