@@ -10,15 +10,15 @@
  * Anything else returns null and the caller reads over HTTP.
  */
 import { open, realpath, type FileHandle } from 'node:fs/promises'
-import { isAbsolute, join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import { debuglog } from 'node:util'
+import { isWithin } from '../internal/path-within.js'
 
 const debug = debuglog('pyme')
 
 /** True when `child` (a real path) lies strictly inside `root` (a real path). */
 export function isInside (root: string, child: string): boolean {
-  const rel = relative(root, child)
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+  return child !== root && isWithin(root, child)
 }
 
 /** The real path of a complete file `path` under `realRoot`, or null when it may not be read directly. */

@@ -15,8 +15,9 @@
  * mid-upload) is removed as the scan passes it.
  */
 import { lstatSync, readdirSync, realpathSync, statSync, unlinkSync, type Dirent } from 'node:fs'
-import { join, sep } from 'node:path'
+import { join } from 'node:path'
 import { ListingFlags } from '../internal/listing-flags.js'
+import { isWithin } from '../internal/path-within.js'
 import { tempNameOwner } from '../internal/temp-name.js'
 
 /** Names that belong to the server (temp files, markers): hidden and never writable. */
@@ -71,11 +72,6 @@ export interface ScanResult {
   readonly json: string
 }
 
-/** True when the resolved path `real` is `realRoot` or below it. */
-export function isInside (realRoot: string, real: string): boolean {
-  return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)
-}
-
 /** Flags of a regular file by its name (`.h5` files count as series). */
 export function fileFlags (name: string, countdirCompat: boolean): number {
   if (!name.endsWith('.h5')) return ListingFlags.NORMAL
@@ -107,7 +103,7 @@ function describe (dir: string, d: Dirent, opts: ScanOptions): [string, number, 
     if (d.isSymbolicLink()) {
       // Listed only when the target stays inside the root (as GET would serve it).
       const real = realpathSync(path)
-      if (!isInside(opts.realRoot, real)) return undefined
+      if (!isWithin(opts.realRoot, real)) return undefined
       const st = statSync(real)
       if (st.isFile()) return [name, fileFlags(name, opts.countdirCompat), st.size]
       if (st.isDirectory()) return [`${name}/`, ...directoryEntry(real, opts.countdirCompat)]

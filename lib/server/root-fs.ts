@@ -14,7 +14,8 @@
  */
 import { lstat, mkdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RESERVED_PREFIX, isInside } from './directory-scan.js'
+import { isWithin } from '../internal/path-within.js'
+import { RESERVED_PREFIX } from './directory-scan.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
 import { LruCache } from '../internal/lru-cache.js'
 
@@ -48,7 +49,7 @@ export class RootFs {
 
   /** True when a resolved path is the root or below it. */
   contains (real: string): boolean {
-    return isInside(this.realRoot, real)
+    return isWithin(this.realRoot, real)
   }
 
   /**
