@@ -48,7 +48,6 @@ async function runClusterOfOne (args: readonly string[], io: CliIo): Promise<num
 
 export const clusterOfOneCommand: Command = {
   name: 'cluster-of-one',
-  summary: 'run a one-machine cluster (PYME\'s PYMEClusterOfOne): a local data server in the host registry',
   usage,
   run: runClusterOfOne
 }

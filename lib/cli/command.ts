@@ -13,10 +13,12 @@ export interface CliIo {
   readonly signal: AbortSignal
 }
 
-/** A sub-command: `run` resolves to the process exit code (see exit-codes.ts). */
+/**
+ * A sub-command: `run` resolves to the process exit code (see exit-codes.ts). Its one-line
+ * summary lives in commands.ts, so that `--help` lists every command without loading it.
+ */
 export interface Command {
   readonly name: string
-  readonly summary: string
   /** Full `--help` text. */
   readonly usage: string
   run (args: readonly string[], io: CliIo): Promise<number>

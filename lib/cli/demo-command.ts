@@ -291,7 +291,6 @@ function jsonReplacer (_key: string, value: unknown): unknown {
 /** The `demo` command. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'simulated camera acquisition streamed to a local cluster, read back and verified',
   usage: DEMO_USAGE,
   run: runDemo
 }

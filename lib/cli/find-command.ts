@@ -32,7 +32,6 @@ export function nameGlob (glob: string): RegExp {
 
 export const findCommand: Command = {
   name: 'find',
-  summary: 'walk a directory tree of the cluster and print matching paths',
   usage: clusterUsage('find <dir|PYME-CLUSTER://cluster/dir> [options]', `
 Walks the tree under dir (union of every data server) and prints the cluster path of every
 file and directory below it that matches.

@@ -32,7 +32,6 @@ async function exists (path: string): Promise<boolean> {
 
 export const getCommand: Command = {
   name: 'get',
-  summary: 'copy a file from the cluster to a local file or stdout',
   usage: clusterUsage('get <path|PYME-CLUSTER://cluster/path> [dest|-] [options]', `
 Copies a file out of the cluster (from a local data server's disk when it has the file).
 dest defaults to the file's name in the current directory; a directory means a file of

@@ -30,7 +30,6 @@ export function entryJson (e: DirectoryEntry): Record<string, unknown> {
 
 export const lsCommand: Command = {
   name: 'ls',
-  summary: 'list a directory of the cluster (union of every data server)',
   usage: clusterUsage('ls [path|PYME-CLUSTER://cluster/path] [options]', `
 Lists a directory of the cluster: the union of every data server's copy, as PYME does.
 Series directories are marked (series, complete / in progress). The root by default.

@@ -14,7 +14,6 @@ import { TransferProgress } from './transfer-progress.js'
 
 export const putCommand: Command = {
   name: 'put',
-  summary: 'copy a local file into the cluster (write-once)',
   usage: clusterUsage('put <file> <path|PYME-CLUSTER://cluster/path> [options]', `
 Copies a local file into the cluster as a new file on one data server (the least recently
 written, as PYME does, unless --server). A path ending in '/' means a file of the same name

@@ -120,7 +120,6 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run a PYME-compatible data server on a data root',
   usage,
   run: runServe
 }

@@ -10,7 +10,6 @@ import { entryJson, flagColumn, sizeColumn } from './ls-command.js'
 
 export const statCommand: Command = {
   name: 'stat',
-  summary: 'show one file or directory of the cluster and where it is stored',
   usage: clusterUsage('stat <path|PYME-CLUSTER://cluster/path> [options]', `
 Shows one entry: file or directory, series flags, size, and the data servers holding it.
 A file listed by more than one server was written twice (PYME cannot prevent that).

@@ -32,7 +32,6 @@ function statusJson (s: NodeStatus): Record<string, unknown> {
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'list the data servers of the cluster with free space, load and responsiveness',
   usage: clusterUsage('status [options]', `
 Lists the data servers of the cluster as discovery found them, with each server's
 /__status: address, cluster, free disk space, CPU load, uptime, and whether it answered.
