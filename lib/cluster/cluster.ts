@@ -85,24 +85,25 @@ export class Cluster {
   /** Merged listing of a directory: names with flags, sizes and locations (§5.3). */
   listDirectory (path: string, options: ListOptions = {}): Promise<DirectoryListing> {
     return this.#op(async () => {
-      const dir = this.#resolve(path, 'read').path
-      const g = await this.#union.gather(dir, options.fresh === true)
-      this.#strict(g, options, `the listing of '${dir}/'`)
-      const merged = this.#union.merge(dir, g)
-      const entries = this.#union.sortedKeys(dir, g).map((key) => this.#union.entry(dir, key, merged.get(key) as MergedEntry, g.servers))
-      const exists = dir === '' || g.listings.some((l) => l?.exists === true)
+      const { dir, g, merged, keys, exists } = await this.#names(path, options)
+      const entries = keys.map((key) => this.#union.entry(dir, key, merged.get(key) as MergedEntry, g.servers))
       return { path: dir, exists, entries, unreachable: g.failures }
     })
   }
 
   /** PYME's `listdir`: sorted names, directories with a trailing `/`. */
   listdir (path: string, options: ListOptions = {}): Promise<string[]> {
-    return this.#op(async () => {
-      const dir = this.#resolve(path, 'read').path
-      const g = await this.#union.gather(dir, options.fresh === true)
-      this.#strict(g, options, `the listing of '${dir}/'`)
-      return [...this.#union.sortedKeys(dir, g)]
-    })
+    return this.#op(async () => [...(await this.#names(path, options)).keys])
+  }
+
+  /** The merged, sorted listing keys of `path` (directories end in `/`), without entry objects. */
+  async #names (path: string, options: ListOptions): Promise<{ dir: string, g: Gathered, merged: Map<string, MergedEntry>, keys: readonly string[], exists: boolean }> {
+    const dir = this.#resolve(path, 'read').path
+    const g = await this.#union.gather(dir, options.fresh === true)
+    this.#strict(g, options, `the listing of '${dir}/'`)
+    const { merged, keys } = this.#union.sorted(dir, g)
+    const exists = dir === '' || g.listings.some((l) => l?.exists === true)
+    return { dir, g, merged, keys, exists }
   }
 
   /** True for the root and for names listed as `<name>/` with flags in their parent (§5.4). */
@@ -150,13 +151,16 @@ export class Cluster {
     let first = true
     while (stack.length > 0) {
       const [dir, depth] = stack.pop() as [string, number]
-      const listing = await this.listDirectory(dir, options)
+      const listing = await this.#op(async () => await this.#names(dir, options))
       if (first && !listing.exists) throw new NotFoundError(`'${root}' is not a directory of cluster '${this.cluster}'`)
       first = false
       const directories: string[] = []
       const files: string[] = []
-      for (const e of listing.entries) (e.isDirectory ? directories : files).push(e.name)
-      yield { path: dir, directories, files, unreachable: listing.unreachable }
+      for (const key of listing.keys) {
+        if (key.endsWith('/')) directories.push(key.slice(0, -1))
+        else files.push(key)
+      }
+      yield { path: dir, directories, files, unreachable: listing.g.failures }
       if (depth >= maxDepth) continue
       for (let i = directories.length - 1; i >= 0; i--) stack.push([joinClusterPath(dir, directories[i] as string), depth + 1])
     }

@@ -75,11 +75,11 @@ export class UnionListing {
     return this.#memoFor(dir, g).merged
   }
 
-  /** The merged names in code-unit order (memoised with the merge). Do not modify. */
-  sortedKeys (dir: string, g: Gathered): readonly string[] {
+  /** The merge and its names in code-unit order (memoised together). Do not modify. */
+  sorted (dir: string, g: Gathered): { readonly merged: Map<string, MergedEntry>, readonly keys: readonly string[] } {
     const memo = this.#memoFor(dir, g)
     memo.sorted ??= [...memo.merged.keys()].sort(compareNames)
-    return memo.sorted
+    return { merged: memo.merged, keys: memo.sorted }
   }
 
   #memoFor (dir: string, g: Gathered): Memo {
