@@ -359,7 +359,13 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     if (opts.advertise === 'mdns') {
       const target = resolveAdvertiseTarget({ interface: opts.interface, advertiseAddress: opts.advertiseAddress, host: opts.host })
       advertisedAddress = target.address
-      advertiser = new MdnsAdvertiser({ instanceName: instance.name, port: bound.port, ...target })
+      const mdns = new MdnsAdvertiser({ instanceName: instance.name, port: bound.port, ...target })
+      await mdns.bound.catch(async (err: unknown) => {
+        await mdns.close()
+        const held = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'another program holds UDP port 5353 exclusively; ' : ''
+        throw new ServerError(`cannot advertise over mDNS: ${(err as Error).message} (${held}use advertise 'local' or 'none')`, { cause: err })
+      })
+      advertiser = mdns
     } else if (opts.advertise === 'local') {
       advertisedAddress = '127.0.0.1'
       advertiser = new RegistryAdvertiser(opts.registryPath, instance.name, bound.port)

@@ -53,22 +53,29 @@ export class MdnsAdvertiser {
   readonly #bonjour: Bonjour
   readonly #service: Service
   #closing: Promise<void> | undefined
-  /** Resolves once the first announcement went out. */
-  readonly announced: Promise<void>
+  /** Resolves once the multicast socket is bound; rejects with the bind error (port 5353 held). */
+  readonly bound: Promise<void>
 
   constructor (options: MdnsAdvertiserOptions) {
     if (options.instanceName.includes('.')) debug('mdns: instance name contains a dot; it will be changed to a dash by bonjour-service')
     const { bonjour, socket } = openBonjour({ interface: options.interfaceAddress, bind: '0.0.0.0' }, (err) => { debug('mdns: send failed: %s', err?.message) })
     this.#bonjour = bonjour
     // multicast-dns reports bind failures (EADDRINUSE, EACCES) as 'error'; unhandled, they
-    // would crash the process.
+    // would crash the process. A server nobody can discover must not start quietly, so the
+    // first one rejects `bound`.
+    this.bound = socket === undefined
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+        socket.once('ready', resolve)
+        socket.once('error', reject)
+      })
+    this.bound.catch(() => { /* seen by whoever awaits it */ })
     socket?.on('error', (err: Error) => { debug('mdns: socket error: %s', err.message) })
     socket?.on('warning', (err: Error) => { debug('mdns: warning: %s', err.message) })
     // probe: true makes bonjour-service announce only after probing (asynchronously), so the
     // records can be replaced before the first packet goes out.
     this.#service = this.#bonjour.publish({ name: options.instanceName, type: SERVICE_TYPE, port: options.port, probe: true, disableIPv6: true })
     this.#service.records = () => serviceRecords(this.#service.name, options.port, options.address)
-    this.announced = new Promise((resolve) => { this.#service.once('up', () => resolve()) })
     debug('mdns: advertising %s on port %d as %s via %s', options.instanceName, options.port, options.address, options.interfaceAddress)
   }
 

@@ -33,6 +33,8 @@ export interface ServerProcessOptions {
   readonly testDelayMs?: number
   /** Run inside this network namespace (`ip netns exec`). */
   readonly netns?: string
+  /** Modules the child loads first (`node --import`), e.g. hold-mdns-port.ts. */
+  readonly preload?: readonly string[]
   /** Extra environment for the child. */
   readonly env?: NodeJS.ProcessEnv
   /** How long to wait for the server to come up, ms. @default 20000 */
@@ -75,7 +77,8 @@ function exited (child: ChildProcess): Promise<void> {
 }
 
 async function launch (o: ServerProcessOptions, root: string, port: number, tmp: string, ownsRoot: boolean): Promise<ServerProcess> {
-  const nodeArgs = ['--import=@tapjs/typescript/import', MAIN, ...argsFor(o, root, port)]
+  const preload = (o.preload ?? []).map((m) => `--import=${m}`)
+  const nodeArgs = ['--import=@tapjs/typescript/import', ...preload, MAIN, ...argsFor(o, root, port)]
   const [cmd, args] = o.netns === undefined
     ? [process.execPath, nodeArgs]
     : ['ip', ['netns', 'exec', o.netns, process.execPath, ...nodeArgs]]

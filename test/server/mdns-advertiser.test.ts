@@ -113,3 +113,18 @@ t.test('on a LAN (rig namespaces): the interface address is announced and reacha
   const status = observer.exec('curl', ['-sS', `http://${server.address}:${proc.port}/__status`])
   t.equal((JSON.parse(status) as { IPAddress: string }).IPAddress, server.address, 'reachable at the announced address')
 })
+
+t.test('a server that cannot bind port 5353 does not start undiscoverable', { skip: rigReason ?? false }, async (t) => {
+  sweepStaleRigs()
+  const rig = createRig({ hosts: 1, subnet: 79 })
+  t.teardown(() => rig.destroy())
+  const [host] = rig.hosts
+  if (host === undefined) throw new Error('one host expected')
+  const hold = new URL('../helpers/hold-mdns-port.ts', import.meta.url).href
+  const started = startServerProcess({ netns: host.netns, advertise: 'mdns', interface: host.iface, cluster: 'held', preload: [hold] })
+  // server-main lets the error end the process; its stderr carries the code and the reason.
+  await t.rejects(started, /exited \(1\) before it was ready:[\s\S]*cannot advertise over mDNS: bind EADDRINUSE.*another program holds UDP port 5353[\s\S]*code: 'PYME_ERR_SERVER'/)
+  const plain = await startServerProcess({ netns: host.netns, advertise: 'mdns', interface: host.iface, cluster: 'held' })
+  t.teardown(() => plain.stop())
+  t.equal(plain.advertisedAddress, host.address, 'with the port free, the same server advertises')
+})
