@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util'
 import type { CliIo, Command } from './command.js'
-import { intArg, serveUntilAborted } from './serve-command.js'
+import { intOption } from './int-option.js'
+import { serveUntilAborted } from './serve-command.js'
 
 const usage = `Usage: pyme-cluster cluster-of-one [options]
 
@@ -35,7 +36,7 @@ async function runClusterOfOne (args: readonly string[], io: CliIo): Promise<num
     strict: true,
     allowPositionals: false
   })
-  const port = intArg(values.port, 'port', 0, 65535) ?? 0
+  const port = intOption(values.port, 'port', 0, 65535) ?? 0
   return serveUntilAborted('cluster-of-one', {
     port,
     host: '127.0.0.1',

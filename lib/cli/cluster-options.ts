@@ -11,6 +11,7 @@ import { DestroyedError, InvalidArgumentError, NodeUnreachableError } from '../e
 import { parseServerList, serverUrl } from '../discovery/server-list.js'
 import type { CliIo } from './command.js'
 import { exitCodes } from './exit-codes.js'
+import { intOption, MAX_TIMER_MS } from './int-option.js'
 
 /** parseArgs options every cluster command accepts. */
 export const clusterArgOptions = {
@@ -63,12 +64,6 @@ export const exitCodesHelp = `Exit codes:
   5 no data server found, or a server could not be reached; 6 data verification failed;
   7 timeout; 130 interrupted`
 
-function milliseconds (text: string | undefined, option: string, min: number): number | undefined {
-  if (text === undefined) return undefined
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`invalid --${option}: expected milliseconds`)
-  return Number(text)
-}
-
 /** The --help text of a cluster command: synopsis, description, its own options, then the shared ones. */
 export function clusterUsage (synopsis: string, body: string): string {
   return `Usage: pyme-cluster ${synopsis}\n\n${body.trim()}\n\n${clusterArgsHelp}\n\n${exitCodesHelp}\n`
@@ -87,8 +82,8 @@ ReturnType<typeof parseArgs<{ args: string[], allowPositionals: true, strict: tr
 /** ClusterOptions from the shared command-line options. */
 export function clusterOptionsFrom (values: ClusterArgValues, io: CliIo): ClusterOptions {
   const servers = values.servers?.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '')
-  const timeout = milliseconds(values['discovery-timeout'], 'discovery-timeout', 0)
-  const request = milliseconds(values.timeout, 'timeout', 1)
+  const timeout = intOption(values['discovery-timeout'], 'discovery-timeout', 0, MAX_TIMER_MS)
+  const request = intOption(values.timeout, 'timeout', 1, MAX_TIMER_MS)
   let mdns: ClusterOptions['mdns']
   if (values['no-mdns'] === true) mdns = false
   else if (values['mdns-interface'] !== undefined) mdns = { interface: values['mdns-interface'] }

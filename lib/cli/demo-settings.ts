@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import type { BackendQuantization } from '../backends/series-backend-options.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { DemoServerMode } from './demo-cluster.js'
+import { intOption } from './int-option.js'
 
 export const DEMO_USAGE = `Usage: pyme-cluster demo [options]
 
@@ -59,13 +60,6 @@ export interface DemoSettings {
   readonly json: boolean
 }
 
-function int (v: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (v === undefined) return fallback
-  const n = Number(v)
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`invalid --${name} '${v}': expected an integer ${min}..${max}`)
-  return n
-}
-
 function num (v: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (v === undefined) return fallback
   const n = Number(v)
@@ -108,8 +102,8 @@ export function parseDemoArgs (args: readonly string[]): DemoSettings {
     strict: true,
     allowPositionals: false
   })
-  const width = int(v.width, 'width', 2048, 1, 16384)
-  const height = int(v.height, 'height', 2048, 1, 16384)
+  const width = intOption(v.width, 'width', 1, 16384) ?? 2048
+  const height = intOption(v.height, 'height', 1, 16384) ?? 2048
   if (v.frames !== undefined && v.seconds !== undefined) throw new InvalidArgumentError('invalid --frames: give --frames or --seconds, not both')
   const compression = v.compression ?? 'huffman'
   if (compression !== 'huffman' && compression !== 'raw') throw new InvalidArgumentError(`invalid --compression '${compression}': expected huffman or raw`)
@@ -128,12 +122,12 @@ export function parseDemoArgs (args: readonly string[]): DemoSettings {
     height,
     rate: v.rate === 'max' ? null : num(v.rate, 'rate', 100, 0, 100_000),
     seconds: num(v.seconds, 'seconds', 10, 0, 24 * 3600),
-    frames: v.frames === undefined ? null : int(v.frames, 'frames', 1, 1, 100_000_000),
-    seed: int(v.seed, 'seed', 1, 0, 2 ** 31 - 1),
+    frames: intOption(v.frames, 'frames', 1, 100_000_000) ?? null,
+    seed: intOption(v.seed, 'seed', 0, 2 ** 31 - 1) ?? 1,
     compression,
     quantization: quantize(v.quantize, compression),
-    workers: v.workers === undefined ? null : int(v.workers, 'workers', 1, 1, 256),
-    nodes: int(v.nodes, 'nodes', 1, 1, 64),
+    workers: intOption(v.workers, 'workers', 1, 256) ?? null,
+    nodes: intOption(v.nodes, 'nodes', 1, 64) ?? 1,
     serverMode,
     keep: v.keep,
     cluster: v.cluster ?? null,

@@ -3,32 +3,12 @@
  * tree of the cluster (PROTOCOL.md §5.4 `walk`) and prints matching cluster paths.
  */
 import { InvalidArgumentError } from '../errors.js'
+import { fnmatchPattern } from '../internal/fnmatch.js'
 import type { NodeFailure } from '../cluster/cluster-types.js'
 import { clusterUsage, parseClusterArgs, failureJson, reportUnreachable, withCluster } from './cluster-options.js'
 import type { Command } from './command.js'
 import { exitCodes } from './exit-codes.js'
-
-/** A shell glob (`*`, `?`, `[...]`, `[!...]`) for one name, as an anchored RegExp. */
-export function nameGlob (glob: string): RegExp {
-  let re = ''
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string
-    if (c === '*') re += '.*'
-    else if (c === '?') re += '.'
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2)
-      if (end < 0) {
-        re += '\\['
-        continue
-      }
-      let body = glob.slice(i + 1, end).replace(/\\/g, '\\\\')
-      if (body.startsWith('!')) body = `^${body.slice(1)}`
-      re += `[${body}]`
-      i = end
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-  }
-  return new RegExp(`^${re}$`, 'su')
-}
+import { intOption } from './int-option.js'
 
 export const findCommand: Command = {
   name: 'find',
@@ -51,9 +31,8 @@ file and directory below it that matches.
     if (positionals.length > 1) throw new InvalidArgumentError('find takes one directory')
     const top = positionals[0] ?? ''
     if (values.type !== undefined && values.type !== 'f' && values.type !== 'd') throw new InvalidArgumentError("invalid --type: expected 'f' or 'd'")
-    if (values.maxdepth !== undefined && !/^\d+$/.test(values.maxdepth)) throw new InvalidArgumentError('invalid --maxdepth: expected a number')
-    const maxDepth = values.maxdepth === undefined ? 64 : Number(values.maxdepth)
-    const pattern = values.name === undefined ? undefined : nameGlob(values.name)
+    const maxDepth = intOption(values.maxdepth, 'maxdepth', 0, 4096) ?? 64
+    const pattern = values.name === undefined ? undefined : fnmatchPattern(values.name)
     return await withCluster(values, io, async (cluster) => {
       const failures = new Map<string, NodeFailure>()
       const found: Array<{ path: string, type: 'f' | 'd' }> = []

@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { startDataServer, type AdvertiseMode, type DataServer, type DataServerOptions } from '../server/index.js'
 import type { CliIo, Command } from './command.js'
 import { exitCodes } from './exit-codes.js'
+import { intOption } from './int-option.js'
 
 const usage = `Usage: pyme-cluster serve [options]
 
@@ -34,16 +35,6 @@ Options:
   --test-delay-ms N        PYME's --timeout-test: delay every GET and PUT
   -h, --help               this text
 `
-
-/** An optional integer option in `[min, max]`; throws InvalidArgumentError naming it. */
-export function intArg (value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`invalid --${name} '${value}': expected an integer from ${min} to ${max}`)
-  }
-  return n
-}
 
 /** One line describing a running server. */
 export function describeServer (server: DataServer): string {
@@ -96,9 +87,9 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
   if (advertise !== 'mdns' && advertise !== 'local' && advertise !== 'none') {
     throw new InvalidArgumentError(`invalid --advertise '${advertise}': expected mdns, local or none`)
   }
-  const port = intArg(values.port, 'port', 0, 65535)
-  const maxBody = intArg(values['max-body'], 'max-body', 0, Number.MAX_SAFE_INTEGER)
-  const delay = intArg(values['test-delay-ms'], 'test-delay-ms', 0, 3_600_000)
+  const port = intOption(values.port, 'port', 0, 65535)
+  const maxBody = intOption(values['max-body'], 'max-body', 0, Number.MAX_SAFE_INTEGER)
+  const delay = intOption(values['test-delay-ms'], 'test-delay-ms', 0, 3_600_000)
   const options: DataServerOptions = {
     advertise: advertise as AdvertiseMode,
     readOnly: values['read-only'],

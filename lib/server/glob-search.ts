@@ -10,42 +10,11 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fnmatchPattern } from '../internal/fnmatch.js'
 import { HttpFailure } from './http-failure.js'
 import { RESERVED_PREFIX, type RootFs } from './root-fs.js'
 
 const MAGIC = /[*?[]/
-
-/** Python `fnmatch.translate` for one path component, as an anchored RegExp. */
-export function componentPattern (glob: string): RegExp {
-  let re = ''
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string
-    if (c === '*') {
-      re += '.*'
-    } else if (c === '?') {
-      re += '.'
-    } else if (c === '[') {
-      let j = i + 1
-      if (glob[j] === '!') j++
-      if (glob[j] === ']') j++
-      while (j < glob.length && glob[j] !== ']') j++
-      if (j >= glob.length) {
-        re += '\\['
-      } else {
-        let body = glob.slice(i + 1, j)
-        const negate = body.startsWith('!')
-        if (negate) body = body.slice(1)
-        body = body.replace(/[\\\]\[^]/g, '\\$&')
-        if (negate) body = '^' + body
-        re += `[${body}]`
-        i = j
-      }
-    } else {
-      re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-    }
-  }
-  return new RegExp(`^${re}$`, 'su')
-}
 
 /** Splits and checks a glob pattern: relative, no `..`, no NUL. Throws HttpFailure 400. */
 export function parseGlobPattern (pattern: string): string[] {
@@ -67,7 +36,7 @@ export async function globSearch (fs: RootFs, pattern: string, limit: number): P
     const part = parts[i] as string
     const last = i === parts.length - 1
     const next: string[] = []
-    const re = MAGIC.test(part) ? componentPattern(part) : undefined
+    const re = MAGIC.test(part) ? fnmatchPattern(part) : undefined
     for (const base of level) {
       const dir = base === '' ? fs.realRoot : join(fs.realRoot, base)
       let names: string[]

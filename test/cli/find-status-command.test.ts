@@ -2,7 +2,6 @@ import { once } from 'node:events'
 import t from 'tap'
 import { startDataServers } from '../helpers/data-servers.js'
 import { putBehindClient } from '../cluster/cluster-helpers.js'
-import { nameGlob } from '../../lib/cli/find-command.js'
 import { humanSize } from '../../lib/cli/cluster-options.js'
 import { cli } from './cluster-cli-helpers.js'
 
@@ -56,16 +55,6 @@ t.test('find: a server too slow for --timeout is skipped with a warning, or fail
   t.match(r.err, /the walk is incomplete/)
   r = await run(['find', 'g', '--timeout', '0'])
   t.equal(r.code, 2)
-})
-
-t.test('nameGlob', async (t) => {
-  t.ok(nameGlob('frame?????.pzf').test('frame00012.pzf'))
-  t.notOk(nameGlob('*.pzf').test('a.pzfx'))
-  t.ok(nameGlob('[ab]*').test('b1'))
-  t.notOk(nameGlob('[!ab]*').test('a1'))
-  t.ok(nameGlob('a[').test('a['), 'an unclosed [ is literal')
-  t.ok(nameGlob('a.b').test('a.b'))
-  t.notOk(nameGlob('a.b').test('axb'))
 })
 
 t.test('status: a table of nodes; exit 5 when one does not answer', async (t) => {

@@ -1,0 +1,19 @@
+/**
+ * The one parser for integer command-line options. Only decimal digits are accepted: `Number`
+ * would also take `0x10`, `1e3`, `12.0` and `' 7'`, which no user means as a count, a port or
+ * milliseconds.
+ */
+import { InvalidArgumentError } from '../errors.js'
+
+/** Node's timers fire at once for delays above 2^31-1 ms, so no millisecond option may exceed it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** An optional integer option in `[min, max]`, or undefined when absent; InvalidArgumentError naming it. */
+export function intOption (value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN
+  if (!(n >= min && n <= max)) {
+    throw new InvalidArgumentError(`invalid --${name} '${value}': expected an integer from ${min} to ${max}`)
+  }
+  return n
+}
