@@ -61,6 +61,8 @@ class Listing {
   json: Buffer | undefined = undefined
   /** Bumped on every change of `entries`. */
   version = 0
+  /** Entries of this listing counted in the index's total (none while it is being built). */
+  counted = 0
   /** Set while the listing is being read from disk; own updates wait in `pending`. */
   ready: Promise<void> | undefined = undefined
   pending: Array<(l: Listing) => void> | undefined = undefined
@@ -104,7 +106,8 @@ export class DirectoryIndex {
   constructor (fs: RootFs, options: DirectoryIndexOptions) {
     this.#opts = options
     this.#scanOptions = { realRoot: fs.realRoot, countdirCompat: options.countdirCompat, sweepStaleTemp: options.sweepStaleTemp === true }
-    this.#cache = new LruCache({ maxEntries: options.maxDirectories, onEvict: (_k, l) => { this.#total -= l.entries.size } })
+    // A listing evicted while it is still being built was never counted: subtract what was.
+    this.#cache = new LruCache({ maxEntries: options.maxDirectories, onEvict: (_k, l) => { this.#uncount(l) } })
   }
 
   /** Entries held in memory (for tests and status). */
@@ -156,7 +159,7 @@ export class DirectoryIndex {
     const old = this.#cache.peek(key)
     if (old !== undefined) {
       this.#cache.delete(key)
-      this.#total -= old.entries.size
+      this.#uncount(old)
     }
     const l = new Listing()
     l.pending = []
@@ -171,7 +174,7 @@ export class DirectoryIndex {
       }
       l.ready = undefined
       if (this.#cache.peek(key) === l) {
-        this.#total += l.entries.size
+        this.#count(l)
         this.#trim()
       }
     }, (err: unknown) => {
@@ -197,11 +200,20 @@ export class DirectoryIndex {
       l.pending.push(op)
       return
     }
-    const before = l.entries.size
     op(l)
     l.json = undefined
     l.version++
-    this.#total += l.entries.size - before
+    this.#count(l)
+  }
+
+  #count (l: Listing): void {
+    this.#total += l.entries.size - l.counted
+    l.counted = l.entries.size
+  }
+
+  #uncount (l: Listing): void {
+    this.#total -= l.counted
+    l.counted = 0
   }
 
   async #build (l: Listing, real: string): Promise<void> {
