@@ -89,8 +89,11 @@ export class AckPipeline implements PusherOwner {
    * file whose failure revealed it, if any.
    */
   nodeFailed (pusher: NodePusher, err: Error, item: StreamItem | null, state: 'down' | 'removed' = 'down'): void {
-    const held = pusher.state === 'up' || pusher.state === 'full' ? pusher.markDown(err, state) : []
-    if (held.length > 0 || item !== null) this.#sink.nodeDown(pusher, err)
+    // Reported once per transition, idle or not: a monitor must see a node leave even when it
+    // held nothing at that moment.
+    const live = pusher.state === 'up' || pusher.state === 'full'
+    const held = live ? pusher.markDown(err, state) : []
+    if (live || item !== null) this.#sink.nodeDown(pusher, err)
     if (item !== null) this.#retry(item, pusher, err)
     for (const other of held) {
       if (other.state === ItemState.IN_FLIGHT) this.#retry(other, pusher, err)
