@@ -42,15 +42,15 @@ t.test('find: every path, --name, --type, --maxdepth, --json', async (t) => {
 
 t.test('find: a server too slow for --timeout is skipped with a warning, or fails --strict', async (t) => {
   const [fast] = await startDataServers(t, 1)
-  const [slow] = await startDataServers(t, 1, { testDelayMs: 600 })
+  const [slow] = await startDataServers(t, 1, { testDelayMs: 4000 })
   const run = cli(t, [fast!, slow!])
   await putBehindClient(fast!, 'g/a', '1')
   await putBehindClient(slow!, 'g/b', '2')
-  let r = await run(['find', 'g', '--timeout', '150'])
+  let r = await run(['find', 'g', '--timeout', '1000'])
   t.equal(r.code, 0)
   t.equal(r.out, 'g/a\n')
   t.match(r.err, /warning: .* did not answer \(PYME_ERR_TIMEOUT\); the walk may be incomplete/)
-  r = await run(['find', 'g', '--timeout', '150', '--strict'])
+  r = await run(['find', 'g', '--timeout', '1000', '--strict'])
   t.equal(r.code, 5)
   t.match(r.err, /the walk is incomplete/)
   r = await run(['find', 'g', '--timeout', '0'])

@@ -24,7 +24,7 @@ t.test('getFile: content from whichever server has it; NotFoundError at once whe
   t.same(await cluster.locateFile('r/none'), [])
   const t0 = performance.now()
   await t.rejects(cluster.getFile('r/missing.txt'), { code: 'PYME_ERR_NOT_FOUND', message: /'r\/missing.txt' does not exist on any data server of cluster 'testc'/ })
-  t.ok(performance.now() - t0 < 1000, 'no PYME-style sleeps when every server answered')
+  t.ok(performance.now() - t0 < 2500, 'no PYME-style sleeps when every server answered')
   await t.rejects(cluster.getFile('r/'), { code: 'PYME_ERR_INVALID_NAME', message: /names a directory/ })
   await t.rejects(cluster.getFile('r/../x'), { code: 'PYME_ERR_INVALID_NAME' })
   await t.rejects(cluster.getFile('r/a.txt', { retries: 0 }), { code: 'PYME_ERR_INVALID_ARGUMENT' })
@@ -88,7 +88,7 @@ t.test('a bare listener that never answers anything: listing and status time out
   const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`
   const [real] = await startDataServers(t, 1)
   await putBehindClient(real!, 'h/x', '1')
-  const cluster = await Cluster.connect({ cluster: 'c', servers: [real!.url, url], registry: false, env: {}, listTimeoutMs: 150, statusTimeoutMs: 150, localBypass: false, probeIntervalMs: 60_000 })
+  const cluster = await Cluster.connect({ cluster: 'c', servers: [real!.url, url], registry: false, env: {}, listTimeoutMs: 1000, statusTimeoutMs: 1000, localBypass: false, probeIntervalMs: 60_000 })
   t.teardown(() => cluster.destroy())
   const l = await cluster.listDirectory('h')
   t.same(l.entries.map((e) => e.name), ['x'])

@@ -136,7 +136,7 @@ t.test('mDNS only: waits for the first answer plus the settle time, then resolve
   const l1 = await tcpListener(t)
   const l2 = await tcpListener(t)
   const src = new ManualSource('mdns')
-  const dir = new NodeDirectory({ sources: [src], cluster: 'c', settleMs: 150 }).start()
+  const dir = new NodeDirectory({ sources: [src], cluster: 'c', settleMs: 1000 }).start()
   t.teardown(() => dir.close())
   const waiting = dir.waitForServers({ timeoutMs: 5000 })
   src.sink?.upsert(cand('first', l1.port, 'mdns'))

@@ -94,7 +94,7 @@ t.test('a server that registers while a client waits is found long before the 10
   setImmediate(() => { registry.register('PYMEDataServer [later]:pc - PID:9', '127.0.0.1', live.port) })
   const [s] = await waiting
   t.equal(s?.port, live.port)
-  t.ok(performance.now() - t0 < 3000, 'found by the quick re-reads while waiting')
+  t.ok(performance.now() - t0 < 6000, 'found by the quick re-reads while waiting')
 })
 
 t.test('a static server that starts while a client waits is found', async (t) => {

@@ -102,8 +102,17 @@ t.test('a live series: follow() reads frames as they land, until complete', asyn
   await backend.initialize()
   backend.storeFrame(0, cameraFrame(8, 4, 0))
   backend.storeFrame(2, cameraFrame(8, 4, 2)) // out of order: 1 comes later
-  await new Promise((resolve) => backend.once('stored', resolve))
-  await new Promise((resolve) => setImmediate(resolve))
+  // Both frames are written concurrently: wait until both are in place.
+  let frames = 0
+  await new Promise<void>((resolve) => {
+    const onStored = (name: string): void => {
+      if (name.endsWith('.pzf') && ++frames === 2) {
+        backend.off('stored', onStored)
+        resolve()
+      }
+    }
+    backend.on('stored', onStored)
+  })
   const reader = await SeriesReader.open(dir)
   t.equal(reader.isComplete, false)
   t.equal(reader.contiguousFrames, 1)

@@ -23,6 +23,7 @@ interface Packet { answers?: Answer[], additionals?: Answer[] }
 interface Mdns {
   on (event: 'response', fn: (p: Packet) => void): void
   on (event: 'error' | 'warning', fn: (e: Error) => void): void
+  once (event: 'ready', fn: () => void): void
   query (q: { questions: Array<{ name: string, type: string }> }): void
   destroy (cb?: () => void): void
 }
@@ -48,7 +49,8 @@ export function watchGoodbye (interfaceAddress: string, fqdn: string, timeoutMs:
   mdns.on('response', (p) => {
     if ((p.answers ?? []).some((rr) => rr.type === 'PTR' && rr.data === fqdn && rr.ttl === 0)) done(true)
   })
-  const ready = new Promise<void>((resolve) => setTimeout(resolve, 200))
+  // multicast-dns says 'ready' once bound, after it has joined the group.
+  const ready = new Promise<void>((resolve) => { mdns.once('ready', () => resolve()) })
   void result.then(() => {
     clearTimeout(timer)
     mdns.destroy()

@@ -10,6 +10,7 @@ import { SqliteRegistry } from '../../lib/internal/sqlite-registry.js'
 import { startDataServer } from '../../lib/server/index.js'
 import { startDataServerForTest } from '../helpers/data-servers.js'
 import { WireClient, streamerPut } from './pyme-wire-client.js'
+import { requestStarted } from './request-events.js'
 
 async function tempDir (t: Test): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'pyme-life-'))
@@ -25,9 +26,9 @@ t.test('close(): an upload in flight completes, idle connections close, new ones
   t.equal((await idle.response()).status, 200)
   const busy = await WireClient.connect(s.port)
   t.teardown(() => busy.destroy())
+  const started = requestStarted('/life/in-flight.bin')
   await busy.write('PUT /life/in-flight.bin HTTP/1.1\r\nContent-Length: 6\r\n\r\nabc')
-  // Make sure the server has started on it before closing.
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await started // the server has started on it before we close
   const closing = s.close()
   t.equal(s.close(), closing, 'idempotent: the same promise')
   await idle.closed()
@@ -45,13 +46,15 @@ t.test('close() is bounded: a stalled upload is cut after closeTimeoutMs and lea
   const s = await startDataServerForTest(t, { closeTimeoutMs: 200 })
   const c = await WireClient.connect(s.port)
   t.teardown(() => c.destroy())
+  const inFlight = requestStarted('/life/stalled.bin')
   await c.write('PUT /life/stalled.bin HTTP/1.1\r\nContent-Length: 1000\r\n\r\nabc')
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await inFlight
   const started = performance.now()
   await s.close()
-  t.ok(performance.now() - started < 5000, 'close did not wait for the stalled client')
+  t.ok(performance.now() - started < 8000, 'close did not wait for the stalled client')
   await c.closed()
-  t.same(await readdir(join(s.root, 'life')), [], 'no partial file, no temp file')
+  const left = await readdir(join(s.root, 'life')).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return []; throw err })
+  t.same(left, [], 'no partial file, no temp file')
 })
 
 t.test('advertise local: a row in the SQLite registry (127.0.0.1, real port) removed on close', async (t) => {

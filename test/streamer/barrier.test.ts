@@ -10,7 +10,8 @@ import { Streamer } from '../../lib/streamer/streamer.js'
 
 t.test('events.json goes out only after every earlier frame is acknowledged', async (t) => {
   const [fast] = await startDataServers(t, 1)
-  const [slow] = await startDataServers(t, 1, { testDelayMs: 15 })
+  // Slow enough that the fast node's later file is surely answered first (11 x 100 ms).
+  const [slow] = await startDataServers(t, 1, { testDelayMs: 100 })
   const s = new Streamer({ servers: [fast!.url, slow!.url] })
   const log: string[] = []
   s.on('ack', (a) => log.push(`ack ${a.path}`))
