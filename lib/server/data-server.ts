@@ -230,7 +230,14 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   let running: RunningDataServer | undefined
 
   const run = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {
-    await handle(req, res, previous)
+    try {
+      await handle(req, res, previous)
+    } finally {
+      // A request refused at once (405, 400, 415...) never waits for `previous`; its place in
+      // the chain must still settle after it, or the next request would overtake an earlier
+      // upload that is still committing.
+      await previous
+    }
     if (requestChannel.hasSubscribers) {
       const message: RequestMessage = {
         server: running?.url ?? '',
