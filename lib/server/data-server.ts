@@ -202,7 +202,8 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     // Only where a pid can only be this host's: a killed server's temp files go on the next listing.
     sweepStaleTemp: local && !opts.readOnly
   })
-  const syncCommit = opts.syncCommit === 'auto' ? local : opts.syncCommit
+  // fsync takes milliseconds (far more on disks): never on the event loop unless asked for.
+  const syncCommit = opts.syncCommit === 'auto' ? local && !opts.fsync : opts.syncCommit
   const putContext = { fs, index, fsync: opts.fsync, syncCommit, onDirectoryCreated: (parent: readonly string[], name: string) => { index.directoryCreated(parent, name) } }
   const appender = new AggregateAppender(putContext)
   const identity = { ipAddress: '', bindAddress: ['', 0] as [string, number], port: 0 }
@@ -324,7 +325,11 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     const current = lastResponse.get(socket)?.req
     if (truncated && current !== undefined && !current.complete) markBodyTruncated(current)
     debug('server: unparsable request (%s): %d', err.code, status)
+    let answered = false
     const answer = (): void => {
+      // Hooked to both 'finish' and 'close' of the last response: answer once.
+      if (answered) return
+      answered = true
       if (!socket.writable) socket.destroy()
       else if (truncated) socket.end()
       else socket.end(rawFailure(status, reason))

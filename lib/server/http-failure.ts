@@ -22,6 +22,8 @@ export class HttpFailure extends Error {
 
 /** The failure for a file-system error met while serving a request. */
 export function failureForFsError (err: unknown): HttpFailure {
+  // Already decided (e.g. by re-creating a directory removed behind our back): keep it.
+  if (err instanceof HttpFailure) return err
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   switch (code) {
     case 'ENOENT':

@@ -24,24 +24,7 @@ export function sendEmpty (res: ServerResponse, status: number, headers: Record<
   res.statusCode = status
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
   res.setHeader('Content-Length', 0)
-  coalesce(res)
   res.end()
-}
-
-/**
- * Answers to pipelined requests that complete in the same tick leave in one write: the socket
- * is corked until the next tick. A system call per answer was a fifth of the server's time on
- * a stream of small PUTs; the delay added is one tick, never a timer.
- */
-function coalesce (res: ServerResponse): void {
-  const socket = res.socket
-  if (socket === null || socket.writableCorked > 0) return
-  socket.cork()
-  process.nextTick(uncork, socket)
-}
-
-function uncork (socket: NonNullable<ServerResponse['socket']>): void {
-  socket.uncork()
 }
 
 /** Sends an error: ASCII reason phrase, a one-line text body, `Connection: close` if asked. */

@@ -56,12 +56,49 @@ export async function receiveToTempFile (dir: string, req: IncomingMessage, opti
   return receiveStreaming(dir, req, options, recreateDir)
 }
 
-/** Collects chunks without copying them (bounded by SMALL_BODY via the Content-Length). */
+/** Most chunks kept as they came; a body sent in more, tinier pieces is copied into one buffer. */
+const MAX_CHUNKS = 64
+
+/**
+ * Collects a body of at most `length` bytes (its Content-Length, <= SMALL_BODY), normally
+ * without copying. Each chunk costs a Buffer object, so a client trickling a body byte by byte
+ * would make a megabyte cost a hundred; past MAX_CHUNKS it is gathered into one buffer.
+ */
 class ChunkSink extends Writable {
-  readonly chunks: Buffer[] = []
+  readonly #length: number
+  #chunks: Buffer[] = []
+  #whole: Buffer | null = null
+  #filled = 0
+
+  constructor (length: number) {
+    super()
+    this.#length = length
+  }
+
+  get chunks (): Buffer[] {
+    return this.#whole === null ? this.#chunks : [this.#whole.subarray(0, this.#filled)]
+  }
 
   override _write (chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(chunk)
+    /* c8 ignore start: Node's parser delivers exactly Content-Length bytes; this keeps a
+       change there from writing past the buffer unnoticed */
+    if (this.#filled + chunk.length > this.#length) {
+      cb(new Error('body longer than its Content-Length'))
+      return
+    }
+    /* c8 ignore stop */
+    if (this.#whole !== null) {
+      chunk.copy(this.#whole, this.#filled)
+    } else if (this.#chunks.length < MAX_CHUNKS) {
+      this.#chunks.push(chunk)
+    } else {
+      this.#whole = Buffer.allocUnsafe(this.#length)
+      let at = 0
+      for (const c of this.#chunks) at += c.copy(this.#whole, at)
+      chunk.copy(this.#whole, at)
+      this.#chunks = []
+    }
+    this.#filled += chunk.length
     cb()
   }
 }
@@ -83,7 +120,7 @@ async function openTemp<T> (dir: string, opener: (path: string) => T | Promise<T
 }
 
 async function receiveSmall (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
-  const sink = new ChunkSink()
+  const sink = new ChunkSink(Number(req.headers['content-length']))
   const outcome = await receiveBody(req, sink, options)
   if (!outcome.ok) throw outcome.failure
   let path: string
@@ -93,13 +130,18 @@ async function receiveSmall (dir: string, req: IncomingMessage, options: TempUpl
   } catch (err) {
     throw failureForFsError(err)
   }
+  let open = true
   try {
     writeAllSync(fd, sink.chunks)
-    if (options.fsync) fsyncSync(fd)
+    // The mode first, so that an fsync covers it too.
     fchmodSync(fd, options.mode)
+    if (options.fsync) fsyncSync(fd)
+    // Closed once, even if close fails: Linux frees the descriptor anyway, and its number may
+    // already belong to another request's file.
+    open = false
     closeSync(fd)
   } catch (err) {
-    try { closeSync(fd) } catch { /* already closed */ }
+    if (open) try { closeSync(fd) } catch { /* nothing more to do */ }
     try { unlinkSync(path) } catch { /* gone */ }
     throw failureForFsError(err)
   }
@@ -142,9 +184,10 @@ async function receiveStreaming (dir: string, req: IncomingMessage, options: Tem
     const outcome = await receiveBody(req, sink, options)
     if (!outcome.ok) throw outcome.failure
     try {
-      if (options.fsync) await fh.sync()
+      // The mode first, so that an fsync covers it too.
       if (options.sync === true) fchmodSync(fh.fd, options.mode)
       else await fh.chmod(options.mode)
+      if (options.fsync) await fh.sync()
     } catch (err) {
       throw failureForFsError(err)
     }

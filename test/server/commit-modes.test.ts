@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../../lib/errors.js'
 import { isLocalFilesystem } from '../../lib/server/local-filesystem.js'
 import { SMALL_BODY } from '../../lib/server/temp-upload.js'
 import { startDataServerForTest } from '../helpers/data-servers.js'
+import { WireClient } from './pyme-wire-client.js'
 
 const SIZES = [0, 1, 4096, SMALL_BODY, SMALL_BODY + 1, 3 * SMALL_BODY + 17]
 
@@ -32,6 +33,18 @@ for (const syncCommit of [true, false, 'auto'] as const) {
       t.equal(again.status, 405, `${size} bytes: the second PUT is refused`)
       t.same(await readFile(join(s.root, 'm', `f${i}.bin`)), b, `${size} bytes: the first content stays`)
     }
+    // A body trickled in many tiny segments (past the sink's chunk limit) is stored whole.
+    const c = await WireClient.connect(s.port)
+    t.teardown(() => c.destroy())
+    const trickle = body(4000, 9)
+    await c.write(`PUT /m/trickle.bin HTTP/1.1\r\nContent-Length: ${trickle.length}\r\n\r\n`)
+    for (let at = 0; at < trickle.length; at += 20) {
+      await c.write(trickle.subarray(at, at + 20))
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+    t.equal((await c.response()).status, 200, 'trickled body stored')
+    t.same(await readFile(join(s.root, 'm', 'trickle.bin')), trickle, 'trickled body: content')
+
     const text = Buffer.from('inflated '.repeat(1000))
     const gz = await fetch(`${s.url}m/g.txt`, { method: 'PUT', body: gzipSync(text), headers: { 'Content-Encoding': 'gzip' } })
     t.equal(gz.status, 200)
@@ -51,6 +64,16 @@ for (const syncCommit of [true, false, 'auto'] as const) {
     t.same(listing[`f${SIZES.length - 1}.bin`], [0, 3 * SMALL_BODY + 17], 'the listing has the size')
   })
 }
+
+t.test('fsync: small and large bodies are stored, with their mode', async (t) => {
+  const s = await startDataServerForTest(t, { fsync: true })
+  for (const [i, size] of [10, SMALL_BODY + 1].entries()) {
+    const b = body(size, i)
+    t.equal((await fetch(`${s.url}fs/f${i}`, { method: 'PUT', body: b })).status, 200)
+    t.same(await readFile(join(s.root, 'fs', `f${i}`)), b)
+    t.equal((await stat(join(s.root, 'fs', `f${i}`))).mode & 0o777, 0o440)
+  }
+})
 
 t.test('syncCommit is validated', async (t) => {
   await t.rejects(startDataServerForTest(t, { syncCommit: 'yes' as unknown as boolean }), InvalidArgumentError)

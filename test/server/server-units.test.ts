@@ -113,4 +113,6 @@ t.test('file-system errors map to clear statuses without paths', async (t) => {
   t.same(['ENOENT', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENAMETOOLONG', 'EISDIR', 'EIO'].map(st),
     [404, 409, 405, 403, 403, 403, 507, 507, 414, 405, 500])
   t.notMatch(failureForFsError(Object.assign(new Error('/secret/path'), { code: 'EIO' })).reason, /secret/)
+  const decided = new HttpFailure(409, 'Parent is not a directory')
+  t.equal(failureForFsError(decided), decided, 'a failure already decided is kept, not turned into a 500')
 })
