@@ -41,7 +41,7 @@ export interface DataServerOptions {
   readonly readOnly?: boolean
   /** Largest request body (after gzip decoding too), bytes. @default 8 GiB */
   readonly maxBodyBytes?: number
-  /** fsync each file before it is linked into place. @default false (as PYME) */
+  /** fsync each file before it is linked into place, and its directory after. @default false (as PYME) */
   readonly fsync?: boolean
   /**
    * Commit uploads (open, fchmod, close, link, unlink) with synchronous system calls. `'auto'`

@@ -3,14 +3,14 @@
  *
  *   ensure parents (mkdir -p inside the root) → exists? 405 (body drained)
  *   → body into a hidden temp file (O_EXCL, fsync optional, chmod 0440)
- *   → link(temp, name): EEXIST → 405, temp removed → unlink(temp) → listing updated → 200
+ *   → link(temp, name): EEXIST → 405, temp removed → unlink(temp) → [fsync(dir)] → listing updated → 200
  *
  * `link()` never replaces an existing name, so among concurrent PUTs of one name exactly one
  * gets 200; the file appears complete or not at all, and a body cut short is never stored.
  * A trailing `/` makes a directory (existing → 405).
  */
 import { linkSync, lstatSync } from 'node:fs'
-import { link, lstat, mkdir } from 'node:fs/promises'
+import { link, lstat, mkdir, open, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { receiveBody, type BodyLimits } from './body-receiver.js'
@@ -127,5 +127,19 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
     throw failureForFsError(err)
   }
   await removeTemp(upload.path, sync)
+  // With fsync, a 200 means the name survives a power cut too: the directory entry is synced.
+  if (ctx.fsync) await syncDirectory(dir)
   index.fileWritten(dirSegments, name, upload.bytes, true)
+}
+
+async function syncDirectory (dir: string): Promise<void> {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  } catch (err) {
+    throw failureForFsError(err)
+  } finally {
+    await handle?.close()
+  }
 }
