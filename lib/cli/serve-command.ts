@@ -28,7 +28,10 @@ Options:
   --advertise-address IP   IPv4 address to announce (default: the interface's)
   --registry FILE          SQLite registry for --advertise local (default: <tmp>/_pyme-http.sqlite)
   --read-only              refuse every PUT (403)
-  --fsync                  fsync each file before it appears
+  --fsync                  fsync each file (and its directory) before answering 200
+  --sync-commit MODE       auto | on | off: commit small uploads with synchronous system calls
+                           (default auto: on for a local root without --fsync; use off when a
+                           network file system is mounted below the root)
   --countdir               PYME's countdir listing variant (directory sizes +2, .h5 flagged 0x06)
   --max-body BYTES         largest accepted upload (default 8 GiB)
   --test-mode              PYME's -t: accept PUTs, store nothing (bandwidth tests)
@@ -75,6 +78,7 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
       registry: { type: 'string' },
       'read-only': { type: 'boolean', default: false },
       fsync: { type: 'boolean', default: false },
+      'sync-commit': { type: 'string' },
       countdir: { type: 'boolean', default: false },
       'max-body': { type: 'string' },
       'test-mode': { type: 'boolean', default: false },
@@ -87,6 +91,10 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
   if (advertise !== 'mdns' && advertise !== 'local' && advertise !== 'none') {
     throw new InvalidArgumentError(`invalid --advertise '${advertise}': expected mdns, local or none`)
   }
+  const syncMode = values['sync-commit'] ?? 'auto'
+  if (syncMode !== 'auto' && syncMode !== 'on' && syncMode !== 'off') {
+    throw new InvalidArgumentError(`invalid --sync-commit '${syncMode}': expected auto, on or off`)
+  }
   const port = intOption(values.port, 'port', 0, 65535)
   const maxBody = intOption(values['max-body'], 'max-body', 0, Number.MAX_SAFE_INTEGER)
   const delay = intOption(values['test-delay-ms'], 'test-delay-ms', 0, 3_600_000)
@@ -94,6 +102,7 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
     advertise: advertise as AdvertiseMode,
     readOnly: values['read-only'],
     fsync: values.fsync,
+    syncCommit: syncMode === 'auto' ? 'auto' : syncMode === 'on',
     countdirCompat: values.countdir,
     testMode: values['test-mode'],
     ...(values.root === undefined ? {} : { root: values.root }),

@@ -63,7 +63,7 @@ t.test('serve --help and cluster-of-one --help print their usage', async (t) => 
 t.test('serve: starts, serves, logs one line per start and stop, stops on abort', async (t) => {
   const dir = await tempDir(t)
   const c = cli({ PYME_COMPUTERNAME: 'clihost' })
-  const exit = main(['serve', '--root', join(dir, 'root'), '--port', '0', '--advertise', 'none', '--cluster', 'clitest'], c.io)
+  const exit = main(['serve', '--root', join(dir, 'root'), '--port', '0', '--advertise', 'none', '--cluster', 'clitest', '--sync-commit', 'off'], c.io)
   const started = await c.line(/listening on/)
   t.match(started, /^pyme-cluster serve: listening on http:\/\/127\.0\.0\.1:\d+\/ .*root .*root, cluster 'clitest', not advertised$/)
   const url = /(http:\/\/\S+\/)/.exec(started)?.[1] ?? ''
@@ -77,7 +77,7 @@ t.test('serve: starts, serves, logs one line per start and stop, stops on abort'
 })
 
 t.test('serve: bad options are usage errors (exit 2)', async (t) => {
-  for (const args of [['--advertise', 'zeroconf'], ['--port', 'http'], ['--port', '70000'], ['--max-body', '-1'], ['--cluster', 'a.b'], ['--bogus']]) {
+  for (const args of [['--advertise', 'zeroconf'], ['--port', 'http'], ['--port', '70000'], ['--max-body', '-1'], ['--cluster', 'a.b'], ['--bogus'], ['--sync-commit', 'yes']]) {
     const c = cli()
     t.equal(await main(['serve', '--root', '/tmp/never-created-pyme', ...args], c.io), 2, args.join(' '))
     t.match(c.err(), /pyme-cluster: /)
@@ -137,4 +137,17 @@ t.test('a real process through bin/pyme-cluster.js stops cleanly on SIGTERM', { 
   t.equal(await exited, 0)
   t.match(out, /stopped/)
   t.same(new SqliteRegistry({ path: join(dir, '_pyme-http.sqlite') }).list(), [])
+})
+
+t.test('serve --sync-commit on and --fsync: uploads stored either way', async (t) => {
+  for (const args of [['--sync-commit', 'on'], ['--fsync']]) {
+    const dir = await tempDir(t)
+    const c = cli()
+    const exit = main(['serve', '--root', join(dir, 'root'), '--port', '0', '--advertise', 'none', ...args], c.io)
+    const url = /(http:\/\/\S+\/)/.exec(await c.line(/listening on/))?.[1] ?? ''
+    t.equal((await fetch(`${url}s/f.txt`, { method: 'PUT', body: args.join(' ') })).status, 200, args.join(' '))
+    t.equal(await readFile(join(dir, 'root/s/f.txt'), 'utf8'), args.join(' '))
+    c.abort()
+    t.equal(await exit, 0)
+  }
 })
