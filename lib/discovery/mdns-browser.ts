@@ -48,17 +48,15 @@ export class MdnsBrowser implements DiscoverySource {
     // Pinned to one interface we must bind the wildcard address: a socket bound to a unicast
     // address does not receive multicast on Linux.
     const opts = this.#interface === undefined ? {} : { interface: this.#interface, bind: '0.0.0.0' }
-    const { bonjour, socket } = openBonjour(opts, /* c8 ignore start: bonjour-service reports send errors here; a shared
-      test machine cannot provoke them */ (err: Error) => {
+    const failed = (err: Error): void => {
       this.#error = err.message
       debug('discovery: mDNS error: %s', err.message)
-    } /* c8 ignore stop */)
-    // multicast-dns reports a port 5353 it cannot bind (EADDRINUSE: held without SO_REUSEADDR;
-    // EACCES) as 'error'; unheard, that would end the process. Other sources go on.
-    socket?.on('error', (err: Error) => {
-      this.#error = err.message
-      debug('discovery: mDNS socket error: %s', err.message)
-    })
+    }
+    // Send errors come through bonjour-service; a port 5353 multicast-dns cannot bind
+    // (EADDRINUSE: held without SO_REUSEADDR; EACCES) is its socket's 'error', which, unheard,
+    // would end the process. Either way other sources go on.
+    const { bonjour, socket } = openBonjour(opts, failed)
+    socket?.on('error', failed)
     this.#bonjour = bonjour
     const browser = this.#bonjour.find({ type: SERVICE_TYPE, protocol: 'tcp' })
     const up = (service: Service): void => {

@@ -111,6 +111,14 @@ export class AckPipeline implements PusherOwner {
     }
   }
 
+  /**
+   * The event loop was blocked since the last tick: answers could not be read, so no node is
+   * to blame; every node with requests in flight starts its ack timeout afresh.
+   */
+  excuse (now: number, pushers: readonly NodePusher[]): void {
+    for (const p of pushers) if (p.inFlight > 0) p.lastProgress = now
+  }
+
   /** Abort: the files being verified, taken over by the caller. */
   takeVerifying (): StreamItem[] {
     const items = [...this.#verifying]

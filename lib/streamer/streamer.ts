@@ -14,7 +14,8 @@
  *
  * The parts: put-arguments (checks, hints), overflow-gate (where a put goes, 'drain'),
  * memory-budget, spill-queue, item-router + node-pusher (sending), ack-pipeline (answers),
- * encode-stage, barrier-set, stream-report; this class wires them and settles each file.
+ * encode-stage, barrier-set, stream-report, ack-ticker (the coarse clock); this class wires
+ * them and settles each file.
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
@@ -24,6 +25,7 @@ import {
 } from '../errors.js'
 import { encodeClusterPath } from '../internal/cluster-path.js'
 import type { PzfEncodeOptions } from '../pzf/index.js'
+import { AckTicker } from './ack-ticker.js'
 import { AckPipeline, type AckSink } from './ack-pipeline.js'
 import { BarrierSet, type PendingBarrier } from './barrier-set.js'
 import { ackChannel, dropChannel, retryChannel } from './diagnostics.js'
@@ -54,10 +56,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   readonly #spill: SpillQueue
   readonly #gate: OverflowGate
   readonly #startedAt = performance.now()
-  readonly #tickMs: number
-  #ticker: NodeJS.Timeout | null = null
-  #now = Date.now()
-  #lastTick = this.#now
+  readonly #ticker: AckTicker
   #seq = 0
   #outstanding = 0
   #state: 'open' | 'closing' | 'closed' | 'destroyed' = 'open'
@@ -79,9 +78,10 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#pipeline = new AckPipeline(sink, o.maxAttempts, o.ackTimeoutMs)
     this.#router = new ItemRouter(resolveDistribution(o.distribution, o.chunkSize), (url, index) => this.#newPusher(url, index), (item, err) => { this.#failed(item, err) })
     this.#encoder = o.filter === undefined ? null : new EncodeStage(o.filter, this.#encodeSink(), o.encoderPool, o.encoderThreads)
-    this.#tickMs = Math.max(10, Math.min(500, Math.floor(o.ackTimeoutMs / 4)))
-    this.#ticker = setInterval(() => { this.#tick() }, this.#tickMs)
-    this.#ticker.unref()
+    this.#ticker = new AckTicker(o.ackTimeoutMs, {
+      tick: (now) => { this.#pipeline.tick(now, this.#router.pushers) },
+      stalled: (now) => { this.#pipeline.excuse(now, this.#router.pushers) }
+    })
     this.#follower = new DiscoveryFollower({
       add: (url) => { this.#addNode(url) },
       remove: (url) => { this.#removeNode(url) },
@@ -242,7 +242,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#state = 'destroyed'
     const reason = new DestroyedError(err === undefined ? 'streamer destroyed' : `streamer destroyed: ${err.message}`, err === undefined ? undefined : { cause: err })
     this.#abortAll(reason)
-    this.#stopTicker()
+    this.#ticker.stop()
     this.#durationMs = performance.now() - this.#startedAt
     this.#onIdle?.()
     const teardown: Promise<unknown>[] = []
@@ -269,7 +269,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
         this.#abortAll(new OperationTimeoutError(`not acknowledged within closeTimeoutMs (${this.#o.closeTimeoutMs} ms)`))
       }
       this.#state = 'closed'
-      this.#stopTicker()
+      this.#ticker.stop()
       const closing: Promise<unknown>[] = this.#router.pushers.map((p) => p.close())
       if (this.#encoder !== null) closing.push(this.#encoder.close())
       closing.push(this.#follower.release())
@@ -420,7 +420,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       probeTimeoutMs: o.ackTimeoutMs,
       backoffMinMs: o.backoffMinMs,
       backoffMaxMs: o.backoffMaxMs,
-      now: () => this.#now
+      now: () => this.#ticker.now
     }, this.#pipeline)
   }
 
@@ -566,25 +566,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#budget.rejectWaiters(err)
   }
 
-  // ---------------------------------------------------------------- ticker, report
-
-  #tick (): void {
-    const now = Date.now()
-    const lag = now - this.#lastTick > 2 * this.#tickMs + 100
-    this.#now = now
-    this.#lastTick = now
-    if (lag) {
-      // The event loop was blocked: answers could not be read, so no node is to blame.
-      for (const p of this.#router.pushers) if (p.inFlight > 0) p.lastProgress = now
-      return
-    }
-    this.#pipeline.tick(now, this.#router.pushers)
-  }
-
-  #stopTicker (): void {
-    if (this.#ticker !== null) clearInterval(this.#ticker)
-    this.#ticker = null
-  }
+  // ---------------------------------------------------------------- report
 
   #report (): StreamReport {
     const c = this.#counters
