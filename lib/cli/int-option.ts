@@ -5,8 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 
-/** Node's timers fire at once for delays above 2^31-1 ms, so no millisecond option may exceed it. */
-export const MAX_TIMER_MS = 2 ** 31 - 1
+export { MAX_TIMER_MS } from '../internal/timer-limit.js'
 
 /** An optional integer option in `[min, max]`, or undefined when absent; InvalidArgumentError naming it. */
 export function intOption (value: string | undefined, name: string, min: number, max: number): number | undefined {

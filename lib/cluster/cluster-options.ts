@@ -3,6 +3,7 @@
  * the option). Defaults follow PYME's client (PROTOCOL.md §5.11) where it has one.
  */
 import { InvalidArgumentError } from '../errors.js'
+import { MAX_TIMER_MS, optionMax } from '../internal/timer-limit.js'
 import type { DiscoveryOptions } from '../discovery/start-discovery.js'
 import type { NodeDirectory } from '../discovery/node-directory.js'
 import type { PutDistribution } from './put-distribution.js'
@@ -115,8 +116,9 @@ export interface ResolvedClusterOptions {
 function int (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number {
   const v = options[name]
   if (v === undefined) return fallback
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new InvalidArgumentError(`invalid ${name}: expected an integer >= ${min}`)
+  const max = optionMax(name)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(`invalid ${name}: expected an integer >= ${min}${max === MAX_TIMER_MS ? ` and <= ${max}` : ''}`)
   }
   return v
 }

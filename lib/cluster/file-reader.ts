@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DestroyedError, InvalidArgumentError, NodeUnreachableError, NotFoundError, OperationTimeoutError, type PymeError } from '../errors.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import type { DataServerInfo } from '../discovery/node-directory.js'
 import { encodeClusterPath, splitClusterPath } from '../internal/cluster-path.js'
 import type { ClusterContext } from './cluster-context.js'
@@ -151,5 +152,7 @@ export class FileReader {
 function checkGetOptions (options: GetOptions): void {
   const { retries, timeoutMs } = options
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new InvalidArgumentError('invalid retries: expected an integer >= 1')
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) throw new InvalidArgumentError('invalid timeoutMs: expected an integer >= 1')
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)) {
+    throw new InvalidArgumentError(`invalid timeoutMs: expected an integer >= 1 and <= ${MAX_TIMER_MS}`)
+  }
 }

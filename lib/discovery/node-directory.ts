@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { debuglog } from 'node:util'
 import { ClosedError, InvalidArgumentError, NoServersError } from '../errors.js'
+import { MAX_TIMER_MS, optionMax } from '../internal/timer-limit.js'
 import { compareNames } from '../internal/cluster-path.js'
 import { isLocalAddress } from './local-address.js'
 import { serverUrl } from './server-list.js'
@@ -123,8 +124,9 @@ const NUDGE_MAX_MS = 2000
 
 function numberOption (value: number | undefined, fallback: number, option: string, min = 1): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidArgumentError(`invalid ${option}: expected a number >= ${min}`)
+  const max = optionMax(option)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`invalid ${option}: expected a number >= ${min}${max === MAX_TIMER_MS ? ` and <= ${max}` : ''}`)
   }
   return value
 }

@@ -4,6 +4,7 @@
  */
 import { totalmem, tmpdir } from 'node:os'
 import { InvalidArgumentError } from '../errors.js'
+import { optionMax } from '../internal/timer-limit.js'
 import type { DiscoveryOptions, NodeDirectory } from '../discovery/index.js'
 import type { PzfEncodeOptions } from '../pzf/index.js'
 import type { DistributionFn, DistributionName } from './distribution.js'
@@ -105,7 +106,7 @@ export interface ResolvedStreamerOptions {
   readonly backoffMaxMs: number
 }
 
-function int (value: unknown, fallback: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int (value: unknown, fallback: number, name: string, min: number, max = optionMax(name)): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(`invalid ${name}: expected an integer from ${min} to ${max}`)
