@@ -2,21 +2,20 @@
 // truncation, extension, header field edits) of valid PZF files, deterministic seed.
 // Every outcome must be a decoded frame of the header's size or a PzfFormatError
 // (PzfLimitError included): never another exception, a hang or a crash.
-import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { decodePzf, encodePzf } from '../../lib/pzf/index.js'
 import { PzfFormatError } from '../../lib/errors.js'
 import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
+import { readVectorPzf } from '../helpers/pzf-vectors.js'
 
-const vectors = new URL('../../../shared/vectors/pzf/', import.meta.url)
 const camera = makeCameraFrame(48, 40, { seed: 5 })
 
 const seeds: Array<[string, Uint8Array]> = [
-  ['u1_7x13_huff_F', readFileSync(new URL('u1_7x13_huff_F.pzf', vectors))],
-  ['u2_13x7_huff', readFileSync(new URL('u2_13x7_huff.pzf', vectors))],
-  ['h_v2_header_u2_huff', readFileSync(new URL('h_v2_header_u2_huff.pzf', vectors))],
-  ['c_u2_7x13_chunks_F', readFileSync(new URL('c_u2_7x13_chunks_F.pzf', vectors))],
-  ['q_camera_7x13_F_o100_s1', readFileSync(new URL('q_camera_7x13_F_o100_s1.pzf', vectors))],
+  ['u1_7x13_huff_F', readVectorPzf('u1_7x13_huff_F')],
+  ['u2_13x7_huff', readVectorPzf('u2_13x7_huff')],
+  ['h_v2_header_u2_huff', readVectorPzf('h_v2_header_u2_huff')],
+  ['c_u2_7x13_chunks_F', readVectorPzf('c_u2_7x13_chunks_F')],
+  ['q_camera_7x13_F_o100_s1', readVectorPzf('q_camera_7x13_F_o100_s1')],
   ['camera huffman', encodePzf(camera, { shape: [48, 40], dimOrder: 'F' })],
   ['camera quantised', encodePzf(camera, { shape: [48, 40], quantization: { offset: 100, scale: 1 } })],
   ['camera raw', encodePzf(camera, { shape: [24, 40, 2], compression: 'raw' })],

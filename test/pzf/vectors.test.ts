@@ -1,74 +1,30 @@
-// Conformance against the PYME-written vectors in ../shared/vectors/pzf, driven by
-// manifest.json (its `conventions` block defines each field), plus PZF.md §8.
+// Conformance against PYME-written vectors (test/fixtures/pzf, copied from the project's reference
+// set with their manifest), driven by manifest.json (its `conventions` block defines each field),
+// plus PZF.md §8.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import t from 'tap'
 import { decodePzf, encodePzf, readPzfHeader, type PzfCompression, type PzfPixels } from '../../lib/pzf/index.js'
 import { InvalidArgumentError, PzfFormatError } from '../../lib/errors.js'
+import { cOrderBytes, readVectorInput, readVectorPzf, readVectorRaw, VECTORS, vectorCases, type VectorCase } from '../helpers/pzf-vectors.js'
 
-const dir = new URL('../../../shared/vectors/pzf/', import.meta.url)
-
-interface Case {
-  name: string
-  pzf: string
-  pzf_sha256: string
-  raw: string | null
-  dtype: 'uint8' | 'uint16' | 'float32' | null
-  shape: [number, number, number] | null
-  dim_order: 'C' | 'F'
-  compression: string
-  quantization: string
-  offset: number
-  scale: number
-  sequenceID: string
-  frameNum: number
-  frameTimestamp: string
-  version: number
-  data_offset: number
-  producer: string
-  input_file: string | null
-  input_dtype: 'uint8' | 'uint16' | 'float32' | null
-  input_shape: number[]
-  input_memory_order: 'C' | 'F' | 'C+F'
-  encode_params: { compression: string, quantization: string, quantizationOffset: number, quantizationScale: number,
-    sequenceID: string, frameNum: number, frameTimestamp: string }
-  lossless: boolean
-  expect: 'ok' | 'decode_error'
-}
-
-// 64-bit ids and timestamps do not survive JSON.parse as numbers: read them as strings.
-const manifestText = readFileSync(new URL('manifest.json', dir), 'utf8')
-  .replace(/("(?:sequenceID|frameTimestamp)"): (-?\d+)/g, '$1: "$2"')
-const cases = (JSON.parse(manifestText) as { cases: Case[] }).cases
+type Case = VectorCase
+const cases = vectorCases()
 
 const compressions: Record<string, PzfCompression> = { RAW: 'raw', HUFFCODE: 'huffman', HUFFCODE_CHUNKS: 'huffman-chunks' }
-
-function read (name: string): Uint8Array {
-  // A fresh, aligned copy so that typed-array views of any width fit.
-  return new Uint8Array(readFileSync(new URL(name, dir)))
-}
 
 function typed (dtype: 'uint8' | 'uint16' | 'float32', bytes: Uint8Array): PzfPixels {
   const buf = bytes.slice().buffer
   return dtype === 'uint8' ? new Uint8Array(buf) : dtype === 'uint16' ? new Uint16Array(buf) : new Float32Array(buf)
 }
 
-function bytesOf (a: PzfPixels): Buffer {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength)
-}
-
-/** Reorders `(W,H,D)` pixels between C order and F order (`toF` picks the direction). */
-function reorder<T extends PzfPixels> (data: T, shape: readonly number[], toF: boolean): T {
+/** Reorders `(W,H,D)` pixels from C order to F order. */
+function toFOrder<T extends PzfPixels> (data: T, shape: readonly number[]): T {
   const [w = 1, h = 1, d = 1] = shape
   const out = new (data.constructor as new (n: number) => T)(data.length)
   for (let x = 0; x < w; x++) {
     for (let y = 0; y < h; y++) {
-      for (let z = 0; z < d; z++) {
-        const c = (x * h + y) * d + z
-        const f = x + w * (y + h * z)
-        if (toF) out[f] = data[c] as number
-        else out[c] = data[f] as number
-      }
+      for (let z = 0; z < d; z++) out[x + w * (y + h * z)] = data[(x * h + y) * d + z] as number
     }
   }
   return out
@@ -76,8 +32,8 @@ function reorder<T extends PzfPixels> (data: T, shape: readonly number[], toF: b
 
 /** The input handed to PYME's dumps, in its memory order. */
 function inputOf (c: Case): PzfPixels {
-  const data = typed(c.input_dtype as 'uint16', read(c.input_file as string))
-  return c.input_memory_order === 'F' ? reorder(data, c.input_shape, true) : data
+  const data = typed(c.input_dtype as 'uint16', readVectorInput(c.name))
+  return c.input_memory_order === 'F' ? toFOrder(data, c.input_shape) : data
 }
 
 function encodeCase (c: Case, pymeExact = true): Uint8Array {
@@ -93,16 +49,33 @@ function encodeCase (c: Case, pymeExact = true): Uint8Array {
   })
 }
 
-t.test('manifest covers every vector file', async (t) => {
+t.test('every stored fixture matches the manifest', async (t) => {
   t.ok(cases.length >= 50, `${cases.length} cases`)
+  const byFile = new Map<string, string>()
   for (const c of cases) {
-    t.equal(createHash('sha256').update(read(c.pzf)).digest('hex'), c.pzf_sha256, `${c.name}: sha256`)
+    byFile.set(c.pzf, c.pzf_sha256)
+    if (c.raw !== null && c.raw_sha256 !== null) byFile.set(c.raw, c.raw_sha256)
+    if (c.input_file !== null && c.input_sha256 !== null) byFile.set(c.input_file, c.input_sha256)
+  }
+  const files = readdirSync(VECTORS).filter((f) => f !== 'manifest.json' && f !== 'README.md')
+  for (const f of files) {
+    const name = f.replace(/\.gz$/, '')
+    t.ok(byFile.has(name), `${f} is a file of the manifest`)
+  }
+  for (const c of cases) {
+    t.ok(files.includes(c.pzf), `${c.name}: .pzf stored`)
+    if (!c.lossless && c.input_file !== null) t.ok(files.includes(c.input_file) || files.includes(`${c.input_file}.gz`), `${c.name}: lossy input stored`)
+  }
+  // readVector* check each sha256 against the manifest and throw on a damaged copy.
+  for (const c of cases) {
+    t.equal(createHash('sha256').update(readVectorPzf(c.name)).digest('hex'), c.pzf_sha256, `${c.name}: .pzf sha256`)
+    if (c.input_file !== null) t.equal(createHash('sha256').update(readVectorInput(c.name)).digest('hex'), c.input_sha256, `${c.name}: input sha256`)
   }
 })
 
 t.test('decode reproduces every .raw and header', async (t) => {
   for (const c of cases) {
-    const pzf = read(c.pzf)
+    const pzf = readVectorPzf(c.name)
     if (c.expect === 'decode_error') {
       t.throws(() => decodePzf(pzf), PzfFormatError, `${c.name}: refused`)
       continue
@@ -119,8 +92,9 @@ t.test('decode reproduces every .raw and header', async (t) => {
     t.equal(r.header.compression, compressions[c.compression], `${c.name}: compression`)
     if (c.quantization === 'SQRT') t.same(r.header.quantization, { offset: c.offset, scale: c.scale }, `${c.name}: quantization`)
     else t.equal(r.header.quantization, null, `${c.name}: not quantised`)
-    const c0 = r.dimOrder === 'F' ? reorder(r.data, r.shape, false) : r.data
-    t.ok(bytesOf(c0).equals(read(c.raw as string)), `${c.name}: pixels equal .raw`)
+    // PYME's .raw is identified by its sha256: our decoded pixels must hash to it.
+    t.equal(createHash('sha256').update(cOrderBytes(r)).digest('hex'), c.raw_sha256, `${c.name}: pixels equal PYME's .raw`)
+    t.ok(Buffer.from(cOrderBytes(r)).equals(readVectorRaw(c.name)), `${c.name}: and the fixture loader's .raw`)
   }
 })
 
@@ -130,14 +104,14 @@ const encodable = cases.filter((c) => c.input_file !== null && c.producer.starts
 t.test('encode reproduces PYME byte for byte', async (t) => {
   t.ok(encodable.length >= 45, `${encodable.length} encodable cases`)
   for (const c of encodable) {
-    t.ok(Buffer.from(encodeCase(c)).equals(read(c.pzf)), `${c.name}: identical bytes`)
+    t.ok(Buffer.from(encodeCase(c)).equals(readVectorPzf(c.name)), `${c.name}: identical bytes`)
   }
 })
 
 t.test('default quantiser saturates: identical unless PYME overflows', async (t) => {
   for (const c of encodable.filter((c) => c.quantization === 'SQRT')) {
     const ours = encodeCase(c, false)
-    const pyme = read(c.pzf)
+    const pyme = readVectorPzf(c.name)
     const input = inputOf(c) as Uint16Array
     const limit = c.offset + (255.5 * c.scale) ** 2
     const overflows = input.some((v) => v >= limit)
@@ -167,34 +141,34 @@ t.test('hand-patched vectors: our output under the same patch', async (t) => {
   const ours = encodeCase(v2)
   const patched = Buffer.concat([ours.subarray(0, 48), ours.subarray(64)])
   patched[2] = 2
-  t.ok(patched.equals(read(v2.pzf)), 'v2: version 2, 48-byte header')
+  t.ok(patched.equals(readVectorPzf(v2.name)), 'v2: version 2, 48-byte header')
 
   const off = byName('h_dataoffset128_u2_huff')
   const o = Buffer.from(encodeCase(off))
   o.writeUInt32LE(128, 48)
-  t.ok(Buffer.concat([o.subarray(0, 64), Buffer.alloc(64, 0xee), o.subarray(64)]).equals(read(off.pzf)), 'DataOffset 128')
+  t.ok(Buffer.concat([o.subarray(0, 64), Buffer.alloc(64, 0xee), o.subarray(64)]).equals(readVectorPzf(off.name)), 'DataOffset 128')
 
   const f4 = byName('h_quant_fmt_f4')
   const q = Buffer.from(encodeCase(f4))
   q[3] = 2
-  t.ok(q.equals(read(f4.pzf)), 'quantised payload flagged float32')
+  t.ok(q.equals(readVectorPzf(f4.name)), 'quantised payload flagged float32')
 })
 
 t.test('PYME bug vectors: refused or handled, never a crash', async (t) => {
   const byName = (n: string): Case => cases.find((c) => c.name === n) as Case
   const raw = byName('bug_quant_raw')
   t.throws(() => encodeCase(raw), InvalidArgumentError, 'raw + sqrt refused on encode')
-  t.throws(() => decodePzf(read(raw.pzf)), { code: 'PYME_ERR_PZF_FORMAT', message: /unquantised/ }, 'and on decode, saying why')
+  t.throws(() => decodePzf(readVectorPzf(raw.name)), { code: 'PYME_ERR_PZF_FORMAT', message: /unquantised/ }, 'and on decode, saying why')
 
   const fourD = byName('bug_4d_truncated')
-  t.throws(() => encodePzf(typed('uint16', read(fourD.input_file as string)), { shape: [3, 4, 5, 2] as never }),
+  t.throws(() => encodePzf(typed('uint16', readVectorInput(fourD.name)), { shape: [3, 4, 5, 2] as never }),
     InvalidArgumentError, '4-D input refused (PYME silently drops the fourth axis)')
 
   // PYME writes codes with (bit offset + length) > 32 as zeros; ours are right.
   const long = byName('bug_huffman_longcode')
-  const input = read(long.input_file as string)
+  const input = readVectorInput(long.name)
   const ours = encodePzf(input, { shape: [4, 128557] })
-  const pyme = read(long.pzf)
+  const pyme = readVectorPzf(long.name)
   t.ok(Buffer.from(decodePzf(ours).data).equals(input), 'our stream decodes to the input')
   t.notOk(Buffer.from(decodePzf(pyme).data).equals(input), "PYME's does not")
   t.equal(ours.length, pyme.length, 'same size: same tree, same code lengths')

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { request } from 'undici'
 import { Cluster } from '../../lib/cluster/cluster.js'
@@ -9,8 +8,8 @@ import { ClusterSource } from '../../lib/series/cluster-source.js'
 import { SeriesReader } from '../../lib/series/series-reader.js'
 import { startDataServers } from '../helpers/data-servers.js'
 import { cameraFrame, compareReadBack } from '../backends/frames.js'
+import { readVectorPzf } from '../helpers/pzf-vectors.js'
 
-const vectors = new URL('../../../shared/vectors/pzf/', import.meta.url)
 
 /** PUT one file on one server, as a writer of the series would. */
 async function put (server: DataServer, path: string, body: Uint8Array | string): Promise<void> {
@@ -66,7 +65,7 @@ t.test('a PYME-written series on a cluster', async (t) => {
   const servers = await startDataServers(t, 1)
   const names = ['u2_camera_128x128_huff', 'u2_camera_128x128_huff_F', 'u2_13x7_huff']
   await put(servers[0]!, 's.pcs/metadata.json', '{\n  "DimOrder": "XYCZT",\n  "SizeC": 1,\n  "SizeT": -1,\n  "SizeZ": 1,\n  "imageID": 0\n}')
-  for (const [i, n] of names.entries()) await put(servers[0]!, `s.pcs/frame0000${i}.pzf`, await readFile(new URL(`${n}.pzf`, vectors)))
+  for (const [i, n] of names.entries()) await put(servers[0]!, `s.pcs/frame0000${i}.pzf`, readVectorPzf(n))
   await put(servers[0]!, 's.pcs/events.json', '[]')
   const cluster = await Cluster.connect(clusterOptions(servers))
   t.teardown(() => cluster.close())

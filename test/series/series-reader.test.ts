@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -6,12 +6,11 @@ import t, { type Test } from 'tap'
 import { FolderBackend } from '../../lib/backends/folder-backend.js'
 import { MemoryBackend } from '../../lib/backends/memory-backend.js'
 import { NotFoundError } from '../../lib/errors.js'
-import type { DecodedPzf } from '../../lib/pzf/decode-pzf.js'
 import { SeriesReader } from '../../lib/series/series-reader.js'
 import type { SeriesSource } from '../../lib/series/series-source.js'
 import { bytesOf, cameraFrame } from '../backends/frames.js'
+import { cOrderBytes, readVectorPzf, readVectorRaw } from '../helpers/pzf-vectors.js'
 
-const vectors = new URL('../../../shared/vectors/pzf/', import.meta.url)
 
 async function tempDir (t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pyme-series-reader-'))
@@ -19,32 +18,17 @@ async function tempDir (t: Test): Promise<string> {
   return dir
 }
 
-/** The decoded pixels in C order of (Width, Height, Depth), as the vectors' .raw files hold them. */
-function cOrderBytes (f: DecodedPzf): Buffer {
-  const src = bytesOf(f.data)
-  if (f.dimOrder === 'C') return src
-  const [w, h, d] = f.shape
-  const bpp = f.data.BYTES_PER_ELEMENT
-  const out = Buffer.alloc(src.length)
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) {
-      for (let z = 0; z < d; z++) src.copy(out, ((x * h + y) * d + z) * bpp, (x + w * (y + h * z)) * bpp, (x + w * (y + h * z) + 1) * bpp)
-    }
-  }
-  return out
-}
-
 // PYME's bare backend metadata (PROTOCOL.md §7.5), as PYME writes it.
 const PYME_METADATA = '{\n  "DimOrder": "XYCZT",\n  "SizeC": 1,\n  "SizeT": -1,\n  "SizeZ": 1,\n  "imageID": 0\n}'
 const PYME_FRAMES = ['u2_7x13_raw', 'u2_7x13_raw_F', 'u2_13x7_huff', 'u2_13x7_huff_F', 'u2_camera_128x128_huff',
   'u2_camera_128x128_huff_F', 'u2_camera_32x24x5_raw_F', 'u2_const1234_64x64_huff', 'h_v2_header_u2_huff']
 
-t.test('reads a series written by PYME (frames from the shared PYME vectors)', async (t) => {
+t.test('reads a series written by PYME (frames from the PYME-written vectors)', async (t) => {
   const dir = join(await tempDir(t), '1_5_series_C.pcs')
   await mkdir(dir)
   await writeFile(join(dir, 'metadata.json'), PYME_METADATA)
   for (const [i, name] of PYME_FRAMES.entries()) {
-    await copyFile(new URL(`${name}.pzf`, vectors), join(dir, `frame${String(i).padStart(5, '0')}.pzf`))
+    await writeFile(join(dir, `frame${String(i).padStart(5, '0')}.pzf`), readVectorPzf(name))
   }
   await writeFile(join(dir, 'events.json'), '[]')
   const reader = await SeriesReader.open(dir)
@@ -56,7 +40,7 @@ t.test('reads a series written by PYME (frames from the shared PYME vectors)', a
   t.same(await reader.events(), [])
   let i = 0
   for await (const frame of reader.frames()) {
-    const raw = await readFile(new URL(`${PYME_FRAMES[i]!}.raw`, vectors))
+    const raw = readVectorRaw(PYME_FRAMES[i]!)
     t.equal(Buffer.compare(cOrderBytes(frame), raw), 0, `${PYME_FRAMES[i]!} as PYME's own reader returns it`)
     i++
   }
