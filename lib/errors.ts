@@ -174,9 +174,21 @@ export class EncodeError extends PymeError {
 
 /** A worker thread died or could not start. */
 export class WorkerError extends PymeError {
-  constructor (message: string, options?: PymeErrorOptions) {
-    super(message, 'PYME_ERR_WORKER', options)
+  constructor (message: string, options?: PymeErrorOptions & { code?: PymeErrorCode }) {
+    super(message, options?.code ?? 'PYME_ERR_WORKER', options)
     this.name = 'WorkerError'
+  }
+}
+
+/**
+ * Worker threads cannot start in this process (its Node options, a loader that fails in
+ * workers, no threads left): permanent for the pool, so it is reported once and every
+ * task after it fails at once with the same error.
+ */
+export class WorkerStartError extends WorkerError {
+  constructor (message: string, options?: PymeErrorOptions) {
+    super(message, { ...options, code: 'PYME_ERR_WORKER_START' })
+    this.name = 'WorkerStartError'
   }
 }
 
@@ -256,6 +268,7 @@ export const errorCodes = {
   PYME_ERR_STORE_FAILED: 'StoreFailedError',
   PYME_ERR_ENCODE: 'EncodeError',
   PYME_ERR_WORKER: 'WorkerError',
+  PYME_ERR_WORKER_START: 'WorkerStartError',
   PYME_ERR_JOURNAL: 'JournalError',
   PYME_ERR_REGISTRY: 'RegistryError',
   PYME_ERR_SERVER: 'ServerError',

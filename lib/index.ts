@@ -23,6 +23,7 @@ export {
   StoreFailedError,
   EncodeError,
   WorkerError,
+  WorkerStartError,
   JournalError,
   RegistryError,
   ServerError,

@@ -23,11 +23,12 @@ import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import {
   ClosedError, DestroyedError, DuplicateFrameError, EncodeError, InvalidArgumentError, InvalidFrameError,
-  PymeError, StoreFailedError
+  PymeError, StoreFailedError, WorkerStartError
 } from '../errors.js'
 import { encodePzf, type PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import { dtypeOf } from '../pzf/format.js'
+import { ownsWholeBuffer } from '../internal/transferable.js'
 import { EventLog } from '../series/event-log.js'
 import { MetaDataHandler } from '../series/metadata-handler.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE } from '../series/series-layout.js'
@@ -97,6 +98,8 @@ export class SeriesBackend extends EventEmitter implements Backend {
   #complete = false
   #startedAt = 0
   #durationMs = 0
+  /** Worker threads cannot start here: every further frame would fail the same way. */
+  #workersFailed: WorkerStartError | null = null
 
   constructor (store: SeriesStore, options: SeriesBackendOptions) {
     super()
@@ -176,6 +179,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
   storeFrame (n: number, frame: FramePixels): boolean {
     this.#assertUsable()
     if (this.#state !== 'open') throw new InvalidArgumentError('storeFrame() called before initialize() resolved')
+    if (this.#workersFailed !== null) throw this.#workersFailed
     const opts = this.#opts
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_FRAME_INDEX) {
       throw new InvalidFrameError(`invalid frame index ${String(n)}: expected an integer 0..${MAX_FRAME_INDEX}`)
@@ -235,8 +239,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     // Hand the worker a buffer it may own: the caller's when it is given up and is a whole,
     // transferable ArrayBuffer; otherwise one copy (a view into a larger or shared buffer
     // would otherwise be cloned whole, or detached with its neighbours).
-    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.buffer instanceof ArrayBuffer
-    const data = this.#opts.transfer && whole ? frame : copyFrame(frame)
+    const data = this.#opts.transfer && ownsWholeBuffer(frame) ? frame : copyFrame(frame)
     return pool.encode(data, options, { transfer: true })
   }
 
@@ -250,6 +253,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
       this.emit('stored', name, size)
     } else {
       const error = err instanceof PymeError ? err : new StoreFailedError(`${name} could not be stored: ${err.message}`, [name], undefined, { cause: err })
+      if (err instanceof WorkerStartError) this.#workersFailed ??= err
       this.#framesFailed++
       this.#failed.push({ name, error })
       this.emit('failed', name, error)

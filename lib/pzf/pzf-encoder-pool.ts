@@ -20,11 +20,13 @@ import { resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { debuglog } from 'node:util'
 import { Worker } from 'node:worker_threads'
-import { ClosedError, DestroyedError, EncodeError, InvalidArgumentError, WorkerError } from '../errors.js'
+import { ClosedError, DestroyedError, EncodeError, InvalidArgumentError, WorkerError, WorkerStartError } from '../errors.js'
 import { planPzfEncode, type PzfEncodeOptions } from './encode-pzf.js'
 import { dtypeOf, type PzfPixels } from './format.js'
 import type { PzfWorkerRequest, PzfWorkerResponse } from './pzf-worker.js'
 import { RingQueue } from '../internal/ring-queue.js'
+import { canTransfer } from '../internal/transferable.js'
+import { workerExecArgv, workerExecArgvFallback } from '../internal/worker-exec-argv.js'
 
 const debug = debuglog('pyme')
 
@@ -57,6 +59,8 @@ interface Task {
 interface Slot {
   readonly worker: Worker
   task: Task | null
+  /** The worker has loaded and said so; an error or exit before that is a start failure. */
+  started: boolean
 }
 
 // The worker runs from the same folder: `.ts` under the test/bench loader, `.js` in dist.
@@ -76,6 +80,28 @@ function moduleHref (module: string | URL): string {
   return pathToFileURL(resolvePath(module)).href
 }
 
+/** The option names of `execArgv`, without values (an `-e` program can be long). */
+function optionNames (execArgv: readonly string[]): string {
+  const names = execArgv.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0] as string)
+  return names.length === 0 ? 'none' : names.join(' ')
+}
+
+/**
+ * A worker with the host's Node options, less those that stop a worker (`-e`, `--input-type`,
+ * `--test`, …); if Node refuses that explicit list (it holds V8 or process options such as
+ * `--expose-gc`, which apply to every thread anyway), only the loader options.
+ */
+function newWorker (): Worker {
+  const execArgv = workerExecArgv(process.execArgv)
+  if (execArgv === undefined) return new Worker(workerUrl)
+  try {
+    return new Worker(workerUrl, { execArgv })
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err
+    return new Worker(workerUrl, { execArgv: workerExecArgvFallback(process.execArgv) })
+  }
+}
+
 /** Encodes PZF frames and runs filters on a fixed set of worker threads. */
 export class PzfEncoderPool {
   /** Number of worker threads the pool runs at most. */
@@ -90,6 +116,7 @@ export class PzfEncoderPool {
   #closing: Promise<void> | null = null
   #closed: (() => void) | null = null
   #destroyed = false
+  #startFailure: WorkerStartError | null = null
 
   constructor (options: PzfEncoderPoolOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
@@ -198,14 +225,14 @@ export class PzfEncoderPool {
   #refusal (): Error | null {
     if (this.#destroyed) return new DestroyedError('PZF encoder pool destroyed')
     if (this.#closing !== null) return new ClosedError('PZF encoder pool closed')
-    return null
+    return this.#startFailure
   }
 
   #submit (request: PzfWorkerRequest, data: PzfPixels, opts: PzfPoolTaskOptions | undefined): Promise<Uint8Array> {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
       throw new InvalidArgumentError('invalid task options: expected { transfer }')
     }
-    const transfer = opts?.transfer === true && data.buffer instanceof ArrayBuffer ? [data.buffer] : []
+    const transfer = opts?.transfer === true && canTransfer(data.buffer) ? [data.buffer] : []
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#queue.push({ request, transfer, resolve, reject })
       this.#pump()
@@ -219,6 +246,7 @@ export class PzfEncoderPool {
       if (slot === undefined) {
         if (this.#slots.size >= this.size) return
         slot = this.#spawn()
+        if (slot === undefined) return
       }
       const task = this.#queue.shift() as Task
       slot.task = task
@@ -234,11 +262,22 @@ export class PzfEncoderPool {
     }
   }
 
-  #spawn (): Slot {
-    const worker = new Worker(workerUrl)
-    const slot: Slot = { worker, task: null }
+  /** Starts a worker, or records why workers cannot start here (then `undefined`). */
+  #spawn (): Slot | undefined {
+    let worker: Worker
+    try {
+      worker = newWorker()
+    } catch (err) {
+      this.#startFailed(err)
+      return undefined
+    }
+    const slot: Slot = { worker, task: null, started: false }
     this.#slots.add(slot)
-    worker.on('message', (res: PzfWorkerResponse) => {
+    worker.on('message', (res: PzfWorkerResponse | 'started') => {
+      if (res === 'started') {
+        slot.started = true
+        return
+      }
       const task = slot.task
       /* c8 ignore next -- a worker answers only the task it was given */
       if (task === null || task.request.id !== res.id) return
@@ -248,12 +287,32 @@ export class PzfEncoderPool {
     })
     worker.on('error', (err) => {
       debug('pzf worker %d failed: %s', worker.threadId, err.message)
-      this.#fail(slot, new WorkerError(`PZF worker thread failed: ${err.message}`, { cause: err }))
+      if (!slot.started) this.#startFailed(err, slot)
+      else this.#fail(slot, new WorkerError(`PZF worker thread failed: ${err.message}`, { cause: err }))
     })
     worker.on('exit', (code) => {
-      this.#fail(slot, new WorkerError(`PZF worker thread exited with code ${code}`))
+      if (!slot.started) this.#startFailed(new Error(`it exited with code ${code} while loading`), slot)
+      else this.#fail(slot, new WorkerError(`PZF worker thread exited with code ${code}`))
     })
     return slot
+  }
+
+  /**
+   * A worker could not start: permanent for this process (its options or loaders), so the
+   * reason is given once, to every waiting task, and every later task fails with it at once.
+   */
+  #startFailed (cause: unknown, slot?: Slot): void {
+    if (this.#destroyed || (slot !== undefined && !this.#slots.has(slot))) return
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    this.#startFailure ??= new WorkerStartError(
+      `PZF worker threads cannot start in this process (Node options: ${optionNames(process.execArgv)}): ${reason}. ` +
+      'Encode on the calling thread instead (a backend\'s pool: false), or start Node without the options that stop workers.',
+      { cause })
+    const err = this.#startFailure
+    if (slot !== undefined) this.#fail(slot, err)
+    for (let task = this.#queue.shift(); task !== undefined; task = this.#queue.shift()) task.reject(err)
+    this.#releaseWaiters(err)
+    this.#afterProgress()
   }
 
   /** The slot's task finished: the worker goes back to the idle set. */
@@ -278,7 +337,7 @@ export class PzfEncoderPool {
       this.#running--
       task.reject(err)
     }
-    if (!this.#destroyed) this.#pump()
+    if (!this.#destroyed && this.#startFailure === null) this.#pump()
     this.#afterProgress()
   }
 

@@ -3,11 +3,13 @@
  * the result's buffer transferred back (no copy).
  * ```
  *   in:  { id, op: 'encode', data, options }  |  { id, op: 'filter', module, exportName, data, arg }
- *   out: { id, ok: true, result: Uint8Array } |  { id, ok: false, error: { name, code, message } }
+ *   out: 'started' (once, when loaded)
+ *        { id, ok: true, result: Uint8Array } |  { id, ok: false, error: { name, code, message } }
  * ```
  * Started only by the pool; does nothing when imported on the main thread.
  */
 import { parentPort } from 'node:worker_threads'
+import { canTransfer } from '../internal/transferable.js'
 import { encodePzf, type PzfEncodeOptions } from './encode-pzf.js'
 import type { PzfPixels } from './format.js'
 
@@ -38,8 +40,8 @@ const port = parentPort
 if (port !== null) {
   port.on('message', (req: PzfWorkerRequest) => {
     run(req).then((result) => {
-      // SharedArrayBuffers are shared, not transferred; Node copies untransferable pool slabs.
-      const transfer = result.buffer instanceof ArrayBuffer ? [result.buffer] : []
+      // A filter may return a view of a pooled or shared buffer: those are copied, not moved.
+      const transfer = canTransfer(result.buffer) ? [result.buffer] : []
       port.postMessage({ id: req.id, ok: true, result } satisfies PzfWorkerResponse, transfer)
     }, (err: unknown) => {
       const e = err as { name?: unknown, code?: unknown, message?: unknown }
@@ -54,4 +56,6 @@ if (port !== null) {
       } satisfies PzfWorkerResponse)
     })
   })
+  // Loaded: from here on an error is a task's or a crash, not a failure to start.
+  port.postMessage('started')
 }

@@ -7,6 +7,7 @@
  * them, or `putFrame` copied them once), so they are transferred to the worker, not cloned.
  */
 import { EncodeError } from '../errors.js'
+import { ownsWholeBuffer } from '../internal/transferable.js'
 import { PzfEncoderPool, type PzfEncodeOptions } from '../pzf/index.js'
 import type { EncoderPool, StreamFilter } from './streamer-options.js'
 import type { FramePixels, StreamItem } from './stream-item.js'
@@ -15,11 +16,6 @@ import type { FramePixels, StreamItem } from './stream-item.js'
 export interface EncodeSink {
   encoded (item: StreamItem, bytes: Uint8Array): void
   encodeFailed (item: StreamItem, err: EncodeError): void
-}
-
-/** Whether a typed array can be transferred without detaching memory that others use. */
-export function ownsWholeBuffer (a: FramePixels): boolean {
-  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer
 }
 
 /** Runs the configured filter on the worker pool. */
