@@ -174,7 +174,11 @@ export class ClusterBackend extends SeriesBackend {
     } catch (err) {
       throw new InvalidArgumentError(`invalid serverfilter '${serverfilter}': ${(err as Error).message}`, { cause: err })
     }
-    const store = new ClusterStore(url, path, target, streamerOptions)
+    // Frames go to the Streamer as pixels (its putFrame encodes them): the per-frame PZF options
+    // carry everything, and the backend's `pool` option becomes the Streamer's encoder.
+    const pool = options.pool ?? true
+    const encoding = pool === false ? { encoderThreads: 0 } : pool === true ? {} : { encoderPool: pool }
+    const store = new ClusterStore(url, path, target, { ...streamerOptions, filter: { pzf: {} }, ...encoding })
     super(store, options)
     this.seriesName = path
     this.#store = store

@@ -18,6 +18,9 @@ import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
 import { joinClusterPath } from '../internal/cluster-path.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, METADATA_FILE, parseFrameFileName } from '../series/series-layout.js'
+import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
+import type { PzfPixels } from '../pzf/format.js'
+import type { Ack } from '../streamer/stream-item.js'
 import type { StreamReport } from '../streamer/stream-report.js'
 import { Streamer } from '../streamer/streamer.js'
 import type { StreamerOptions } from '../streamer/streamer-options.js'
@@ -30,6 +33,10 @@ export type ClusterTarget =
 
 function noop (): void {}
 
+function bytesOf (ack: Ack): number {
+  return ack.bytes
+}
+
 /** Files written after every frame, with the Streamer's barrier (events.json is the completion marker). */
 const LAST_FILES: ReadonlySet<string> = new Set([FINAL_METADATA_FILE, EVENTS_FILE])
 
@@ -39,6 +46,8 @@ function isSeriesFile (name: string): boolean {
 
 export class ClusterStore implements SeriesStore {
   readonly url: string
+  /** Files are released by the Streamer on their answer; the backend may then reuse the memory. */
+  readonly retains = false
   /** The series' cluster path. */
   readonly path: string
   readonly #target: ClusterTarget
@@ -133,6 +142,17 @@ export class ClusterStore implements SeriesStore {
       // Streamer's spill journal (it would then sit in memory outside the budget).
       return streamer.putAsync(path, data, frameIndex === undefined ? undefined : { index: frameIndex }).then(noop)
     }
+  }
+
+  /**
+   * Hands frame pixels to the Streamer's `putFrame`: a raw frame is framed at once into reused
+   * memory, other frames are staged and encoded on its worker pool, all within its memory
+   * budget and overflow policy. Returned, not awaited (see `write`).
+   */
+  writeFrame (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean): Promise<number> {
+    const streamer = this.#streamer
+    if (streamer === null || this.#state !== 'open') return Promise.reject(new ClosedError(`store of ${this.url} is not open`))
+    return streamer.putFrameAsync(this.#prefix + name, pixels, { index: frameIndex, encode, transfer }).then(bytesOf)
   }
 
   /**

@@ -30,6 +30,8 @@ function fsCode (err: unknown): string | undefined {
 
 export class FolderStore implements SeriesStore {
   readonly url: string
+  /** The bytes of a write are on disk once it resolves; the backend may reuse their memory. */
+  readonly retains = false
   readonly directory: string
   readonly #fsync: boolean
   #closed = false
@@ -59,7 +61,11 @@ export class FolderStore implements SeriesStore {
     try {
       const fh = await open(tmp, 'wx')
       try {
-        await fh.writeFile(data)
+        // One write per file (FileHandle.writeFile would cut it into 512 KiB writes, each a
+        // thread-pool round trip); the loop only continues after a short write.
+        for (let done = 0; done < data.byteLength;) {
+          done += (await fh.write(data, done, data.byteLength - done, done)).bytesWritten
+        }
         if (this.#fsync) await fh.sync()
       } finally {
         await fh.close()

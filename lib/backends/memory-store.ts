@@ -9,6 +9,8 @@ import type { SeriesStore } from './series-store.js'
 
 export class MemoryStore implements SeriesStore, SeriesSource {
   readonly url: string
+  /** The bytes written are the stored files themselves: never reused by the backend. */
+  readonly retains = true
   readonly settleMs = 0
   readonly #files = new Map<string, Uint8Array>()
   #destroyed = false

@@ -22,13 +22,13 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import {
-  ClosedError, DestroyedError, DuplicateFrameError, EncodeError, InvalidArgumentError, InvalidFrameError,
+  ClosedError, DestroyedError, DuplicateFrameError, InvalidArgumentError, InvalidFrameError,
   PymeError, StoreFailedError, WorkerStartError
 } from '../errors.js'
-import { encodePzf, type PzfEncodeOptions } from '../pzf/encode-pzf.js'
+import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
-import { dtypeOf } from '../pzf/format.js'
-import { ownsWholeBuffer } from '../internal/transferable.js'
+import { bytesPerPixel, dtypeOf } from '../pzf/format.js'
+import { FrameEncoder, type EncodedFrame } from '../streamer/frame-encoder.js'
 import { EventLog } from '../series/event-log.js'
 import { MetaDataHandler } from '../series/metadata-handler.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE } from '../series/series-layout.js'
@@ -60,13 +60,6 @@ function waiter (): Waiter {
   return { promise, resolve, reject }
 }
 
-// A fresh copy in a new ArrayBuffer (not `slice()`: on a Node Buffer that is a view).
-function copyFrame (frame: FramePixels): FramePixels {
-  if (frame instanceof Uint16Array) return new Uint16Array(frame)
-  if (frame instanceof Float32Array) return new Float32Array(frame)
-  return new Uint8Array(frame)
-}
-
 function asError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
 }
@@ -83,6 +76,8 @@ export class SeriesBackend extends EventEmitter implements Backend {
   readonly #failed: FailedFile[] = []
   #state: BackendState = 'new'
   #pool: PzfEncoderPool | null = null
+  /** Pixels → PZF bytes for stores without an encoder of their own (created on the first frame). */
+  #encoder: FrameEncoder | null = null
   #initPromise: Promise<void> | null = null
   #finalizePromise: Promise<BackendReport> | null = null
   #closePromise: Promise<BackendReport> | null = null
@@ -196,51 +191,62 @@ export class SeriesBackend extends EventEmitter implements Backend {
       throw new InvalidFrameError(`frame ${n}: expected ${opts.pixels} pixels (${opts.width} x ${opts.height}), got ${frame.length}`)
     }
     if (!this.#accepted.add(n)) throw new DuplicateFrameError(`frame ${n} was already given to this series`)
-    const rawBytes = frame.byteLength
     this.#pendingFrames++
-    this.#pendingBytes += rawBytes
     const name = frameFileName(n)
     const encodeOptions: PzfEncodeOptions = { ...this.#encodeBase, frameNum: n }
-    // Pixel bytes count against maxPendingBytes only until encoded (the copy is then gone;
-    // the encoded bytes are the store's to bound: the Streamer's memoryBudget and journal).
-    let pixelsHeld = true
-    const encoded = (): void => {
-      if (!pixelsHeld) return
-      pixelsHeld = false
-      this.#pendingBytes -= rawBytes
-      this.#checkDrain()
+    const store = this.#store
+    if (store.writeFrame !== undefined) {
+      // The store's own encoder takes the pixels now, within its memory budget.
+      store.writeFrame(name, frame, n, encodeOptions, opts.transfer)
+        .then((size) => { this.#settle(name, size, null) }, (err: unknown) => { this.#settle(name, 0, asError(err)) })
+    } else {
+      this.#encodeAndWrite(name, n, frame, encodeOptions)
     }
-    this.#encode(frame, encodeOptions)
-      .then((bytes) => {
-        encoded()
-        // Only the size is kept for the settle: a closure over `bytes` would hold every
-        // encoded frame until it is stored, also while it waits in a spill journal.
-        const size = bytes.byteLength
-        return this.#store.write(name, bytes, n).then(() => size)
-      })
-      .then((size) => this.#settle(name, size, null), (err: unknown) => {
-        encoded()
-        this.#settle(name, 0, asError(err))
-      })
     if (this.#saturated) this.#needDrain = true
     return !this.#needDrain
   }
 
-  #encode (frame: FramePixels, options: PzfEncodeOptions): Promise<Uint8Array> {
-    const pool = this.#opts.pool === false ? null : (this.#pool ??= new PzfEncoderPool())
-    if (pool === null) {
+  #frameEncoder (): FrameEncoder {
+    if (this.#encoder === null) {
+      const pool = this.#opts.pool === false ? null : (this.#pool ??= new PzfEncoderPool())
+      // Reused buffers: at most one per frame of the window (with room for a PZF header and tree).
+      const frameBytes = this.#opts.pixels * bytesPerPixel[this.#opts.dtype]
+      this.#encoder = new FrameEncoder({ pool, reuse: !this.#store.retains, retainBytes: this.#opts.maxPendingFrames * (frameBytes + 1024) })
+    }
+    return this.#encoder
+  }
+
+  /**
+   * Encodes (on this thread for raw frames or without workers, else on the pool) and writes.
+   * Pixel bytes count against maxPendingBytes only until encoded (the staged copy is then
+   * reused; the encoded bytes are the store's until the write settles).
+   */
+  #encodeAndWrite (name: string, n: number, frame: FramePixels, options: PzfEncodeOptions): void {
+    const encoder = this.#frameEncoder()
+    let encoded: Promise<EncodedFrame>
+    if (encoder.inline(options)) {
       try {
-        return Promise.resolve(encodePzf(frame, options))
+        encoded = Promise.resolve(encoder.encodeNow(frame, options, false))
       /* c8 ignore next 3 -- frame and options are validated first; kept so a codec refusal fails this frame, not the caller */
       } catch (err) {
-        return Promise.reject(new EncodeError(`frame ${options.frameNum ?? 0} could not be encoded`, { cause: err }))
+        encoded = Promise.reject(err)
       }
+    } else {
+      const held = frame.byteLength
+      this.#pendingBytes += held
+      encoded = encoder.encode(encoder.stage(frame, this.#opts.transfer), options).finally(() => {
+        this.#pendingBytes -= held
+        this.#checkDrain()
+      })
     }
-    // Hand the worker a buffer it may own: the caller's when it is given up and is a whole,
-    // transferable ArrayBuffer; otherwise one copy (a view into a larger or shared buffer
-    // would otherwise be cloned whole, or detached with its neighbours).
-    const data = this.#opts.transfer && ownsWholeBuffer(frame) ? frame : copyFrame(frame)
-    return pool.encode(data, options, { transfer: true })
+    encoded.then(async (bytes) => {
+      try {
+        await this.#store.write(name, bytes.body, n)
+      } finally {
+        bytes.release?.()
+      }
+      return bytes.body.byteLength
+    }).then((size) => { this.#settle(name, size, null) }, (err: unknown) => { this.#settle(name, 0, asError(err)) })
   }
 
   #settle (name: string, size: number, err: Error | null): void {

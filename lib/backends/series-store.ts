@@ -9,9 +9,18 @@
  * and events.json only after every frame write has settled.
  */
 
+import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
+import type { PzfPixels } from '../pzf/format.js'
+
 export interface SeriesStore {
   /** The series URL (`Backend.getURL()`). */
   readonly url: string
+  /**
+   * Whether the store keeps the bytes it is given (a memory store): the backend then hands it
+   * fresh memory for every file. Otherwise the backend reuses a file's memory once `write`
+   * (or `writeFrame`) resolved or rejected.
+   */
+  readonly retains: boolean
   /** Prepares an empty series; rejects `AlreadyExistsError` when the series exists. */
   create (): Promise<void>
   /**
@@ -21,6 +30,14 @@ export interface SeriesStore {
    * `i = n`; PROTOCOL.md §7.3), undefined for metadata and events.
    */
   write (name: string, data: Uint8Array, frameIndex?: number): Promise<void>
+  /**
+   * Stores frame `frameIndex` from its pixels, encoding them itself (a store with an encoder of
+   * its own: the cluster store hands them to its Streamer, whose memory budget and overflow
+   * policy then see the frame from the moment it is taken). The pixels are taken (framed or
+   * copied, or kept when `transfer`) before this returns. Resolves to the bytes stored.
+   * Stores without it get encoded bytes through `write`.
+   */
+  writeFrame?: (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean) => Promise<number>
   /** Releases resources after the last write. */
   close (): Promise<void>
   /** Releases resources now; writes in progress may fail. */

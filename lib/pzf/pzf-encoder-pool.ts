@@ -49,10 +49,20 @@ export interface PzfPoolTaskOptions {
   readonly transfer?: boolean
 }
 
+/** What {@link PzfEncoderPool.encodeInto} resolves to: both lent buffers, back on this thread. */
+export interface PzfEncodedInto {
+  /** The PZF file: a view from offset 0 of the target, which came back from the worker. */
+  readonly bytes: Uint8Array
+  /** The input pixels, back from the worker when they were transferred; else `null`. */
+  readonly data: PzfPixels | null
+}
+
+type Answer = Extract<PzfWorkerResponse, { ok: true }>
+
 interface Task {
   readonly request: PzfWorkerRequest
   readonly transfer: ArrayBuffer[]
-  readonly resolve: (result: Uint8Array) => void
+  readonly resolve: (answer: Answer) => void
   readonly reject: (err: Error) => void
 }
 
@@ -84,6 +94,26 @@ function moduleHref (module: string | URL): string {
 function optionNames (execArgv: readonly string[]): string {
   const names = execArgv.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0] as string)
   return names.length === 0 ? 'none' : names.join(' ')
+}
+
+/** The validated options, not the caller's object (which may hold anything that does not clone). */
+function normalise (data: PzfPixels, options: PzfEncodeOptions): PzfEncodeOptions {
+  let plan
+  try {
+    plan = planPzfEncode(data, options)
+  } catch (err) {
+    throw new EncodeError(`cannot encode frame: ${(err as Error).message}`, { cause: err })
+  }
+  return {
+    shape: [plan.width, plan.height, plan.depth],
+    dimOrder: plan.dimOrder,
+    compression: plan.compression,
+    ...(plan.compression === 'huffman-chunks' ? { chunks: plan.chunks } : {}),
+    quantization: plan.quantization === null ? null : { ...plan.quantization, pymeExact: plan.pymeExact },
+    sequenceId: plan.sequenceId,
+    timestamp: plan.timestamp,
+    frameNum: plan.frameNum
+  }
 }
 
 /**
@@ -156,24 +186,24 @@ export class PzfEncoderPool {
   async encode (data: PzfPixels, options: PzfEncodeOptions, opts?: PzfPoolTaskOptions): Promise<Uint8Array> {
     const refused = this.#refusal()
     if (refused !== null) throw refused
-    let plan
-    try {
-      plan = planPzfEncode(data, options)
-    } catch (err) {
-      throw new EncodeError(`cannot encode frame: ${(err as Error).message}`, { cause: err })
-    }
-    // Send the validated values, not the caller's object (which may hold anything).
-    const normalised: PzfEncodeOptions = {
-      shape: [plan.width, plan.height, plan.depth],
-      dimOrder: plan.dimOrder,
-      compression: plan.compression,
-      ...(plan.compression === 'huffman-chunks' ? { chunks: plan.chunks } : {}),
-      quantization: plan.quantization === null ? null : { ...plan.quantization, pymeExact: plan.pymeExact },
-      sequenceId: plan.sequenceId,
-      timestamp: plan.timestamp,
-      frameNum: plan.frameNum
-    }
-    return await this.#submit({ id: this.#nextId++, op: 'encode', data, options: normalised }, data, opts)
+    const answer = await this.#submit({ id: this.#nextId++, op: 'encode', data, options: normalise(data, options) }, [data.buffer], opts)
+    return answer.result
+  }
+
+  /**
+   * Encodes one frame on a worker into `target`, which moves to the worker and back (no copy,
+   * no allocation per frame: the caller reuses its buffers). Size it with `maxPzfLength`.
+   * With `transfer`, the pixels move too and come back in the result, for reuse.
+   * Rejects as {@link encode} does; the lent buffers are then lost (detached here).
+   */
+  async encodeInto (data: PzfPixels, options: PzfEncodeOptions, target: ArrayBuffer, opts?: PzfPoolTaskOptions): Promise<PzfEncodedInto> {
+    const refused = this.#refusal()
+    if (refused !== null) throw refused
+    if (!canTransfer(target)) throw new InvalidArgumentError('invalid target: expected a transferable ArrayBuffer')
+    const giveBack = opts?.transfer === true && canTransfer(data.buffer) && data.buffer !== target
+    const request: PzfWorkerRequest = { id: this.#nextId++, op: 'encodeInto', data, options: normalise(data, options), target, giveBack }
+    const answer = await this.#submit(request, giveBack ? [target, data.buffer] : [target], { transfer: true })
+    return { bytes: answer.result, data: answer.data }
   }
 
   /**
@@ -191,7 +221,8 @@ export class PzfEncoderPool {
     const href = moduleHref(module)
     if (typeof exportName !== 'string' || exportName === '') throw new InvalidArgumentError('invalid exportName: expected a name')
     if (dtypeOf(data) === undefined) throw new InvalidArgumentError('invalid data: expected a Uint8Array, Uint16Array or Float32Array')
-    return await this.#submit({ id: this.#nextId++, op: 'filter', module: href, exportName, data, arg }, data, opts)
+    const answer = await this.#submit({ id: this.#nextId++, op: 'filter', module: href, exportName, data, arg }, [data.buffer], opts)
+    return answer.result
   }
 
   /** Finishes queued and running work, then ends the workers. Idempotent. */
@@ -228,12 +259,13 @@ export class PzfEncoderPool {
     return this.#startFailure
   }
 
-  #submit (request: PzfWorkerRequest, data: PzfPixels, opts: PzfPoolTaskOptions | undefined): Promise<Uint8Array> {
+  /** Queues `request`; the `buffers` move with it when `opts.transfer` (those that can). */
+  #submit (request: PzfWorkerRequest, buffers: ArrayBufferLike[], opts: PzfPoolTaskOptions | undefined): Promise<Answer> {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
       throw new InvalidArgumentError('invalid task options: expected { transfer }')
     }
-    const transfer = opts?.transfer === true && canTransfer(data.buffer) ? [data.buffer] : []
-    return new Promise<Uint8Array>((resolve, reject) => {
+    const transfer = opts?.transfer === true ? buffers.filter(canTransfer) : []
+    return new Promise<Answer>((resolve, reject) => {
       this.#queue.push({ request, transfer, resolve, reject })
       this.#pump()
     })
@@ -282,7 +314,7 @@ export class PzfEncoderPool {
       /* c8 ignore next -- a worker answers only the task it was given */
       if (task === null || task.request.id !== res.id) return
       this.#settle(slot)
-      if (res.ok) task.resolve(res.result)
+      if (res.ok) task.resolve(res)
       else task.reject(new EncodeError(res.error.message, { cause: Object.assign(new Error(res.error.message), res.error) }))
     })
     worker.on('error', (err) => {

@@ -1,35 +1,36 @@
 /**
- * The encode hook: `putFrame` pixels become the bytes to send on the `PzfEncoderPool` worker
- * threads, never on the caller's thread (PROTOCOL.md §6.6, §7.2). A failure fails that one file
+ * The encode hook of `putFrame`: pixels become the bytes to send (PROTOCOL.md §6.6, §7.2)
+ * through the Streamer's `FrameEncoder`. Raw PZF frames are framed at once on the caller's
+ * thread (`now`); other frames are staged (one copy into reused memory, or the caller's
+ * transferred buffer) and encoded on the worker pool (`run`). A failure fails that one file
  * with `EncodeError`; the stream goes on (PYME's send thread dies instead).
- *
- * Buffer ownership: the pixels handed to `run` belong to the streamer (the caller transferred
- * them, or `putFrame` copied them once), so they are transferred to the worker, not cloned.
  */
 import { EncodeError } from '../errors.js'
-import { ownsWholeBuffer } from '../internal/transferable.js'
 import { PzfEncoderPool, type PzfEncodeOptions } from '../pzf/index.js'
+import { FrameEncoder, type EncodedFrame } from './frame-encoder.js'
 import type { EncoderPool, StreamFilter } from './streamer-options.js'
 import type { FramePixels, StreamItem } from './stream-item.js'
 
 /** Where encode results go. */
 export interface EncodeSink {
-  encoded (item: StreamItem, bytes: Uint8Array): void
+  encoded (item: StreamItem, frame: EncodedFrame): void
   encodeFailed (item: StreamItem, err: EncodeError): void
 }
 
-/** Runs the configured filter on the worker pool. */
+/** Runs the configured filter: inline, or on the worker pool. */
 export class EncodeStage {
   readonly #filter: StreamFilter
   readonly #sink: EncodeSink
-  readonly #pool: EncoderPool
+  readonly #pool: EncoderPool | null
   readonly #ownsPool: boolean
+  readonly #encoder: FrameEncoder
 
-  constructor (filter: StreamFilter, sink: EncodeSink, pool: EncoderPool | undefined, threads: number | undefined) {
+  constructor (filter: StreamFilter, sink: EncodeSink, pool: EncoderPool | undefined, threads: number | undefined, retainBytes: number) {
     this.#filter = filter
     this.#sink = sink
-    this.#ownsPool = pool === undefined
-    this.#pool = pool ?? new PzfEncoderPool(threads === undefined ? {} : { size: threads })
+    this.#ownsPool = pool === undefined && threads !== 0
+    this.#pool = pool ?? (threads === 0 ? null : new PzfEncoderPool(threads === undefined ? {} : { size: threads }))
+    this.#encoder = new FrameEncoder({ pool: this.#pool, reuse: true, retainBytes })
   }
 
   /** PZF options for one frame: the filter's base options, then the frame's, `frameNum` = index by default. */
@@ -40,27 +41,35 @@ export class EncodeStage {
     return merged
   }
 
-  /** Starts encoding `item` (its `pixels` are owned by the streamer and get transferred). */
+  /**
+   * Encodes a PZF frame at once when that is cheap (raw, or no workers), or returns null.
+   * @throws EncodeError when the format refuses the frame.
+   */
+  now (pixels: FramePixels, encode: Partial<PzfEncodeOptions> | null, transfer: boolean): EncodedFrame | null {
+    if (encode === null || !this.#encoder.inline(encode)) return null
+    return this.#encoder.encodeNow(pixels, encode as PzfEncodeOptions, transfer)
+  }
+
+  /** The pixels a later `run` encodes: the caller's (transfer), or one copy into reused memory. */
+  stage (pixels: FramePixels, transfer: boolean): FramePixels {
+    return this.#encoder.stage(pixels, transfer)
+  }
+
+  /** Frees staged pixels that will not be encoded (their file failed, or was journaled). */
+  discard (pixels: FramePixels): void {
+    this.#encoder.discard(pixels)
+  }
+
+  /** Starts encoding `item` (its staged `pixels` are taken). */
   run (item: StreamItem): void {
     const pixels = item.pixels as FramePixels
     item.pixels = null
     const f = this.#filter
-    const transfer = { transfer: ownsWholeBuffer(pixels) }
-    let p: Promise<Uint8Array>
-    try {
-      p = 'pzf' in f
-        ? this.#pool.encode(pixels, item.encode as PzfEncodeOptions, transfer)
-        : this.#pool.runFilter(f.module, f.exportName ?? 'default', pixels, item.filterArg === undefined ? f.arg : item.filterArg, transfer)
-    } catch (err) {
-      p = Promise.reject(err)
-    }
-    p.then((out) => {
-      if (!(out instanceof Uint8Array)) {
-        this.#sink.encodeFailed(item, new EncodeError(`filter returned ${typeof out} for ${item.path}, expected a Uint8Array`))
-        return
-      }
-      this.#sink.encoded(item, out)
-    }, (err: unknown) => {
+    const done = 'pzf' in f
+      ? this.#encoder.encode(pixels, item.encode as PzfEncodeOptions)
+      : this.#encoder.runFilter(pixels, f.module, f.exportName ?? 'default', item.filterArg === undefined ? f.arg : item.filterArg)
+        .then(filtered)
+    done.then((frame) => { this.#sink.encoded(item, frame) }, (err: unknown) => {
       this.#sink.encodeFailed(item, err instanceof EncodeError
         ? err
         : new EncodeError(`encoding ${item.path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
@@ -69,11 +78,17 @@ export class EncodeStage {
 
   /** Closes the pool if the streamer created it (waits for running encodes). */
   async close (): Promise<void> {
-    if (this.#ownsPool) await this.#pool.close()
+    if (this.#ownsPool) await this.#pool?.close()
   }
 
   /** Stops the pool now if the streamer created it. */
   async destroy (): Promise<void> {
-    if (this.#ownsPool) await this.#pool.destroy()
+    if (this.#ownsPool) await this.#pool?.destroy()
   }
+}
+
+/** A module filter's output as a file's bytes (it must be a Uint8Array). */
+function filtered (out: unknown): EncodedFrame {
+  if (!(out instanceof Uint8Array)) throw new EncodeError(`filter returned ${typeof out}, expected a Uint8Array`)
+  return { head: null, body: Buffer.from(out.buffer, out.byteOffset, out.byteLength), release: null }
 }

@@ -152,21 +152,21 @@ export class NodePusher implements NodeView {
         item = q.peek()
         continue
       }
-      const body = item.body as Buffer
-      const size = body.byteLength
+      const size = item.size
       if (this.inFlight >= this.#windowCount) return
       if (this.inFlight > 0 && this.inFlightBytes + size > this.#opts.windowBytes) return
       q.shift()
       this.queued--
       this.queuedBytes -= item.charged
-      this.#dispatch(item, body)
+      this.#dispatch(item, size)
       item = q.peek()
     }
   }
 
-  #dispatch (item: StreamItem, body: Buffer): void {
-    const handler = new SendHandler(this, item, item.wasSentTo(this.index), body.byteLength)
+  #dispatch (item: StreamItem, size: number): void {
+    const handler = new SendHandler(this, item, item.wasSentTo(this.index), size)
     item.state = ItemState.IN_FLIGHT
+    item.sends++
     item.attempts++
     item.markSent(this.index)
     if (this.inFlight === 0) this.lastProgress = this.#opts.now()
@@ -174,13 +174,18 @@ export class NodePusher implements NodeView {
     this.inFlightBytes += handler.bytes
     this.#inflight.push(handler)
     if (sendChannel.hasSubscribers) sendChannel.publish({ path: item.path, node: this.url, bytes: handler.bytes, attempt: item.attempts })
-    // `idempotent: true, blocking: false` is what lets undici pipeline PUTs; a Buffer body is
-    // written with cork/uncork and no copy.
+    // `idempotent: true, blocking: false` is what lets undici pipeline PUTs. A Buffer body is
+    // written with cork/uncork and no copy; a two-part body (a header in front of a caller's
+    // pixels) is written part by part, still pipelined, with its length given up front (a
+    // PYME server reads no chunked encoding).
+    const head = item.head
     this.#dispatcher().dispatch({
       origin: this.url,
       path: item.target,
       method: 'PUT',
-      body,
+      // undici writes any Iterable body (writeIterable); its DispatchOptions type lists only some.
+      body: head === null ? item.body : [head, item.body as Buffer] as unknown as Buffer,
+      headers: head === null ? null : { 'content-length': String(size) },
       idempotent: true,
       blocking: false,
       headersTimeout: 0,
@@ -207,6 +212,7 @@ export class NodePusher implements NodeView {
 
   /** @internal undici callback path. */
   handleComplete (h: SendHandler): void {
+    this.#sendDone(h)
     if (h.settled) return
     this.#settle(h)
     this.lastProgress = this.#opts.now()
@@ -216,10 +222,18 @@ export class NodePusher implements NodeView {
 
   /** @internal undici callback path. */
   handleError (h: SendHandler, err: Error): void {
+    this.#sendDone(h)
     if (h.settled) return
     this.#settle(h)
     this.#owner.onSendError(this, h, err)
     this.pump()
+  }
+
+  /** undici is done with this request (answered, errored, or aborted after we gave it up). */
+  #sendDone (h: SendHandler): void {
+    h.item.sends--
+    // An item settled while this request was still in undici's hands gives its memory back now.
+    h.item.releaseIfDone()
   }
 
   #settle (h: SendHandler): void {

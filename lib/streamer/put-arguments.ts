@@ -71,18 +71,39 @@ export function isPixels (data: unknown): data is FramePixels {
   return dtypeOf(data) !== undefined
 }
 
-/** The checked arguments of a put of bytes. */
-export interface BytesArgs {
+/**
+ * One put, checked and ready to admit: bytes to send (`head` then `body`), or staged pixels to
+ * encode. Built once per put; the Streamer turns it into a `StreamItem` when it is admitted (its
+ * place in put order is taken then, not before).
+ */
+export interface PutRecord {
   readonly path: string
+  /** Frame index (PYME's `i`), -1 when none. */
   readonly index: number
-  readonly body: Buffer
+  /** Bytes sent before `body` (a zero-copy raw frame's header), or null. */
+  readonly head: Buffer | null
+  /** The bytes to send, or null for pixels still to be encoded. */
+  readonly body: Buffer | null
+  /** Gives `head`/`body` (or the staged pixels) back for reuse once the file is settled or journaled. */
+  readonly release: (() => void) | null
+  /** Staged pixels (owned by the Streamer) to encode, or null. */
+  readonly pixels: FramePixels | null
+  readonly encode: Partial<PzfEncodeOptions> | null
+  /** A module filter's argument. */
+  readonly arg: unknown
+  /** Bytes charged to the memory budget. */
+  readonly size: number
+}
+
+/** A put record of ready bytes. */
+export function bytesRecord (path: string, index: number, head: Buffer | null, body: Buffer, release: (() => void) | null): PutRecord {
+  return { path, index, head, body, release, pixels: null, encode: null, arg: undefined, size: body.byteLength + (head === null ? 0 : head.byteLength) }
 }
 
 /** Checks a put of bytes; `frameCall` names the call to use for pixels instead. */
-export function bytesArgs (path: string, data: unknown, hint: PutHint | undefined, frameCall: string): BytesArgs {
+export function bytesArgs (path: string, data: unknown, hint: PutHint | undefined, frameCall: string): PutRecord {
   const p = filePath(path)
   if (!(data instanceof Uint8Array)) throw new InvalidArgumentError(`invalid data: expected a Buffer or Uint8Array${frameCall === '' ? '' : ` (use ${frameCall} for pixels to encode)`}`)
   const index = checkIndex(hint?.index)
-  const body = hint?.copy === true ? Buffer.from(data) : toBuffer(data)
-  return { path: p, index, body }
+  return bytesRecord(p, index, null, hint?.copy === true ? Buffer.from(data) : toBuffer(data), null)
 }

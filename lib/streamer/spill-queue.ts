@@ -6,7 +6,7 @@
  */
 import { RingQueue } from '../internal/ring-queue.js'
 import { SpillJournal, type SpillDtype, type SpillRecord } from './spill-journal.js'
-import type { PzfEncodeOptions } from '../pzf/index.js'
+import type { PutRecord } from './put-arguments.js'
 import type { FramePixels, ItemWaiter } from './stream-item.js'
 
 /** What the streamer keeps in memory of a spilled file: enough to report it without reading the journal. */
@@ -102,9 +102,11 @@ function dtypeOf (a: FramePixels): SpillDtype {
 }
 
 /** The journal record of a put: its bytes, or its pixels with what their encoding needs. */
-export function spillRecord (seq: number, path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown): SpillRecord {
-  if (body !== null) return { seq, path, index, kind: 'bytes', data: body }
-  const px = pixels as FramePixels
+export function spillRecord (seq: number, put: PutRecord): SpillRecord {
+  const { path, index, head, body, encode, arg } = put
+  // A two-part file (header + a caller's pixels) is joined: the spill path is not the hot path.
+  if (body !== null) return { seq, path, index, kind: 'bytes', data: head === null ? body : Buffer.concat([head, body]) }
+  const px = put.pixels as FramePixels
   return {
     seq,
     path,

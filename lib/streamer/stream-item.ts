@@ -67,8 +67,17 @@ export class StreamItem {
   /** `true` for `putAfterAll` items. */
   readonly isBarrier: boolean
   state: ItemStateValue
+  /** Bytes sent before `body` (a zero-copy raw frame's PZF header), or null. */
+  head: Buffer | null
   /** Bytes to send; `null` until encoded and again once settled (released on ack). */
   body: Buffer | null
+  /**
+   * Gives the memory of `head`/`body` back for reuse (a pooled frame buffer); called once, when
+   * the item is settled and undici holds none of its requests any more (`sends` is 0).
+   */
+  release: (() => void) | null
+  /** Requests of this item handed to undici and not yet completed or errored by it. */
+  sends: number
   /** Frame pixels until encoded. */
   pixels: FramePixels | null
   /** Per-frame encode options (merged over the filter's base options), or a user filter's argument. */
@@ -101,7 +110,10 @@ export class StreamItem {
     this.isFrame = isFrame
     this.isBarrier = isBarrier
     this.state = ItemState.QUEUED
+    this.head = null
     this.body = null
+    this.release = null
+    this.sends = 0
     this.pixels = null
     this.encode = null
     this.filterArg = undefined
@@ -133,5 +145,22 @@ export class StreamItem {
   /** Whether the item is done (stored or failed). */
   get settled (): boolean {
     return this.state === ItemState.STORED || this.state === ItemState.FAILED
+  }
+
+  /** Bytes on the wire: `head` and `body`. */
+  get size (): number {
+    return (this.body?.byteLength ?? 0) + (this.head?.byteLength ?? 0)
+  }
+
+  /**
+   * Gives the item's memory back once nothing can read it any more: the item is settled and no
+   * request of it is left in undici (a request given up on a failed node may still be written
+   * until undici errors it; reusing the buffer before then could corrupt what it writes).
+   */
+  releaseIfDone (): void {
+    if (this.release === null || this.sends > 0 || !this.settled) return
+    const release = this.release
+    this.release = null
+    release()
   }
 }

@@ -6,7 +6,7 @@ import { totalmem, tmpdir } from 'node:os'
 import { InvalidArgumentError } from '../errors.js'
 import { optionMax } from '../internal/timer-limit.js'
 import type { DiscoveryOptions, NodeDirectory } from '../discovery/index.js'
-import type { PzfEncodeOptions } from '../pzf/index.js'
+import type { PzfEncodedInto, PzfEncodeOptions } from '../pzf/index.js'
 import type { DistributionFn, DistributionName } from './distribution.js'
 import type { FramePixels } from './stream-item.js'
 
@@ -28,6 +28,7 @@ export type StreamFilter =
 /** The part of `PzfEncoderPool` the streamer uses (pass one to share it between streamers). */
 export interface EncoderPool {
   encode (pixels: FramePixels, options: PzfEncodeOptions, opts?: { readonly transfer?: boolean }): Promise<Uint8Array>
+  encodeInto (pixels: FramePixels, options: PzfEncodeOptions, target: ArrayBuffer, opts?: { readonly transfer?: boolean }): Promise<PzfEncodedInto>
   runFilter (module: string | URL, exportName: string, data: FramePixels, arg?: unknown, opts?: { readonly transfer?: boolean }): Promise<Uint8Array>
   close (): Promise<void>
   destroy (): Promise<void> | void
@@ -58,11 +59,18 @@ export interface StreamerOptions {
   readonly distribution?: DistributionName | DistributionFn
   /** Frames per block for `distribution: 'chunked'`. @default 50 */
   readonly chunkSize?: number
-  /** Encode hook for `putFrame` (runs on worker threads). @default none: putFrame is refused */
+  /**
+   * Encode hook for `putFrame`. Raw PZF frames are framed on the calling thread (a header and one
+   * copy into reused memory; none with `transfer`); other PZF frames and module filters run on
+   * worker threads. @default none: putFrame is refused
+   */
   readonly filter?: StreamFilter
   /** A worker pool to use for the filter (not closed by the streamer). @default a pool of its own */
   readonly encoderPool?: EncoderPool
-  /** Worker threads of the streamer's own pool. @default the pool's default */
+  /**
+   * Worker threads of the streamer's own pool; `0` encodes on the calling thread (inside
+   * `putFrame`). @default the pool's default
+   */
   readonly encoderThreads?: number
   /** Bytes held at most (queued, encoding, in flight). @default min(1 GiB, RAM / 4) */
   readonly memoryBudget?: number
@@ -195,7 +203,7 @@ export function resolveStreamerOptions (options: StreamerOptions): ResolvedStrea
     chunkSize: int(o.chunkSize, 50, 'chunkSize', 1),
     filter: resolveFilter(o.filter),
     encoderPool: pool,
-    encoderThreads: o.encoderThreads === undefined ? undefined : int(o.encoderThreads, 1, 'encoderThreads', 1, 256),
+    encoderThreads: o.encoderThreads === undefined ? undefined : int(o.encoderThreads, 1, 'encoderThreads', 0, 256),
     memoryBudget: int(o.memoryBudget, DEFAULT_MEMORY_BUDGET, 'memoryBudget', 1),
     overflow,
     spillDir: o.spillDir ?? tmpdir(),

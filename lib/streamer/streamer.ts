@@ -33,6 +33,7 @@ import { ackChannel, dropChannel, retryChannel } from './diagnostics.js'
 import { DiscoveryFollower } from './discovery-follower.js'
 import { resolveDistribution } from './distribution.js'
 import { EncodeStage, type EncodeSink } from './encode-stage.js'
+import type { EncodedFrame } from './frame-encoder.js'
 import { MemoryBudget } from './memory-budget.js'
 import { NodePusher } from './node-pusher.js'
 import { ItemRouter } from './item-router.js'
@@ -40,7 +41,7 @@ import { OverflowGate, DROP, SPILL } from './overflow-gate.js'
 import { SpillQueue, spilledPixels, spillRecord } from './spill-queue.js'
 import { ItemState, StreamItem, type Ack, type FramePixels, type ItemWaiter } from './stream-item.js'
 import { StreamCounters, type FailedPut, type NodeReport, type StreamReport, type StreamStats } from './stream-report.js'
-import { bytesArgs, checkIndex, filePath, isPixels, toBuffer, type BarrierOptions, type FrameHint, type PutHint } from './put-arguments.js'
+import { bytesArgs, bytesRecord, checkIndex, filePath, isPixels, toBuffer, type BarrierOptions, type FrameHint, type PutHint, type PutRecord } from './put-arguments.js'
 import type { StreamerEvents } from './streamer-events.js'
 import { resolveStreamerOptions, type ResolvedStreamerOptions, type StreamerOptions } from './streamer-options.js'
 
@@ -78,7 +79,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     const sink = this.#ackSink()
     this.#pipeline = new AckPipeline(sink, o.maxAttempts, o.ackTimeoutMs)
     this.#router = new ItemRouter(resolveDistribution(o.distribution, o.chunkSize), (url, index) => this.#newPusher(url, index), (item, err) => { this.#failed(item, err) })
-    this.#encoder = o.filter === undefined ? null : new EncodeStage(o.filter, this.#encodeSink(), o.encoderPool, o.encoderThreads)
+    // Reused frame buffers never hold more than the budget allows in flight.
+    this.#encoder = o.filter === undefined ? null : new EncodeStage(o.filter, this.#encodeSink(), o.encoderPool, o.encoderThreads, o.memoryBudget)
     this.#ticker = new AckTicker(o.ackTimeoutMs, {
       tick: (now) => { this.#pipeline.tick(now, this.#router.pushers) },
       stalled: (now) => { this.#pipeline.excuse(now, this.#router.pushers) }
@@ -106,8 +108,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   put (path: string, data: Uint8Array, hint?: PutHint): boolean {
     this.#checkOpen()
-    const { path: p, index, body } = bytesArgs(path, data, hint, 'putFrame')
-    return this.#accept(p, index, body, null, null, undefined, null)
+    return this.#accept(bytesArgs(path, data, hint, 'putFrame'), null)
   }
 
   /**
@@ -115,8 +116,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    * the worker pool. Same return contract as `put`. Requires the `filter` option.
    */
   putFrame (path: string, pixels: FramePixels, frame?: FrameHint): boolean {
-    const args = this.#frameArgs(path, pixels, frame)
-    return this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, null)
+    return this.#accept(this.#frameRecord(path, pixels, frame), null)
   }
 
   /**
@@ -126,14 +126,15 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   async putAsync (path: string, data: Uint8Array, hint?: PutHint): Promise<Ack> {
     this.#checkOpen()
-    const { path: p, index, body } = bytesArgs(path, data, hint, 'putFrameAsync')
-    return this.#whenRoom(body.byteLength, (waiter) => this.#accept(p, index, body, null, null, undefined, waiter))
+    return this.#whenRoom(bytesArgs(path, data, hint, 'putFrameAsync'))
   }
 
-  /** `putFrame`, waiting for room first, resolving when the encoded file is stored. */
+  /**
+   * `putFrame`, waiting for room first, resolving when the encoded file is stored. The pixels
+   * are taken (framed, or copied once) before this returns, so the caller may reuse them at once.
+   */
   async putFrameAsync (path: string, pixels: FramePixels, frame?: FrameHint): Promise<Ack> {
-    const args = this.#frameArgs(path, pixels, frame)
-    return this.#whenRoom(args.pixels.byteLength, (waiter) => this.#accept(args.path, args.index, null, args.pixels, args.encode, args.arg, waiter))
+    return this.#whenRoom(this.#frameRecord(path, pixels, frame))
   }
 
   /**
@@ -144,7 +145,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    */
   async putAfterAll (path: string, data: Uint8Array, options?: BarrierOptions): Promise<Ack> {
     this.#checkOpen()
-    const { path: p, body } = bytesArgs(path, data, undefined, '')
+    const { path: p, body } = bytesArgs(path, data, undefined, '') as { path: string, body: Buffer }
     return await new Promise<Ack>((resolve, reject) => {
       const item = new StreamItem(this.#seq++, p, '/' + encodeClusterPath(p), -1, false, true)
       item.waiter = { resolve, reject }
@@ -292,18 +293,26 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   // ---------------------------------------------------------------- admission
 
-  #frameArgs (path: string, pixels: FramePixels, frame: FrameHint | undefined): { path: string, index: number, pixels: FramePixels, encode: Partial<PzfEncodeOptions> | null, arg: unknown } {
+  /**
+   * Checks a put of pixels and takes them: a raw PZF frame is framed now (a header and one copy
+   * into reused memory, or none when the caller gives the pixels up); anything else is staged
+   * (one copy, or the caller's transferred buffer) for the worker pool.
+   */
+  #frameRecord (path: string, pixels: FramePixels, frame: FrameHint | undefined): PutRecord {
     this.#checkOpen()
     const p = filePath(path)
-    if (this.#encoder === null) throw new InvalidArgumentError('putFrame needs the filter option (use put for bytes)')
+    const encoder = this.#encoder
+    if (encoder === null) throw new InvalidArgumentError('putFrame needs the filter option (use put for bytes)')
     if (!isPixels(pixels)) throw new InvalidArgumentError('invalid pixels: expected a Uint8Array, Uint16Array or Float32Array')
     const index = checkIndex(frame?.index)
     if (frame?.encode !== undefined && (typeof frame.encode !== 'object' || frame.encode === null)) throw new InvalidArgumentError('invalid encode: expected PZF options')
-    const encode = this.#encoder.pzfOptions(frame?.encode ?? null, index)
+    const encode = encoder.pzfOptions(frame?.encode ?? null, index)
     if (encode !== null && encode.shape === undefined) throw new InvalidArgumentError('invalid encode: no shape in filter.pzf or the frame options')
-    // The worker gets a buffer the streamer owns: the caller's (transfer) or one copy.
-    const owned = frame?.transfer === true && ownsWholeBuffer(pixels) ? pixels : pixels.slice()
-    return { path: p, index, pixels: owned, encode, arg: frame?.arg }
+    const transfer = frame?.transfer === true
+    const now = encoder.now(pixels, encode, transfer)
+    if (now !== null) return bytesRecord(p, index, now.head, now.body, now.release)
+    const staged = encoder.stage(pixels, transfer)
+    return { path: p, index, head: null, body: null, release: () => { encoder.discard(staged) }, pixels: staged, encode, arg: frame?.arg, size: staged.byteLength }
   }
 
   /**
@@ -314,59 +323,77 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    * frame would keep the data alive until the answer, and a file spilled to the journal must
    * not stay in memory (the budget would be a fiction).
    */
-  async #whenRoom (bytes: number, accept: (waiter: ItemWaiter) => void): Promise<Ack> {
+  async #whenRoom (put: PutRecord): Promise<Ack> {
+    const bytes = put.size
     const waited = this.#gate.mustWait(bytes)
-    if (waited) await this.#budget.waitFor(bytes)
+    if (waited) {
+      try {
+        await this.#budget.waitFor(bytes)
+      } catch (err) {
+        put.release?.()
+        throw err
+      }
+    }
     return new Promise<Ack>((resolve, reject) => {
-      if (waited && this.#state !== 'open') this.#budget.unreserve(bytes)
+      if (this.#state !== 'open') {
+        if (waited) this.#budget.unreserve(bytes)
+        put.release?.()
+      }
       this.#checkOpen()
       if (waited) this.#budget.claim(bytes)
-      accept({ resolve, reject })
+      this.#accept(put, { resolve, reject })
     })
   }
 
-  #accept (path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null): boolean {
-    const size = body !== null ? body.byteLength : (pixels as FramePixels).byteLength
+  #accept (put: PutRecord, waiter: ItemWaiter | null): boolean {
+    const size = put.size
     const where = this.#gate.place(size)
     const seq = this.#seq++
     if (where === DROP) {
+      put.release?.()
       this.#counters.dropped++
-      if (dropChannel.hasSubscribers) dropChannel.publish({ path, bytes: size, reason: 'memory budget full' })
-      this.emit('drop', { path, bytes: size })
-      waiter?.reject(new StoreFailedError(`${path} dropped: memory budget full (overflow: 'drop')`, [path]))
+      if (dropChannel.hasSubscribers) dropChannel.publish({ path: put.path, bytes: size, reason: 'memory budget full' })
+      this.emit('drop', { path: put.path, bytes: size })
+      waiter?.reject(new StoreFailedError(`${put.path} dropped: memory budget full (overflow: 'drop')`, [put.path]))
       return false
     }
     if (where === SPILL) {
-      const bytes = this.#spill.append(spillRecord(seq, path, index, body, pixels, encode, arg), waiter)
+      let bytes: number
+      try {
+        bytes = this.#spill.append(spillRecord(seq, put), waiter)
+      } finally {
+        // Written to the journal (synchronously) or refused: the memory is free either way.
+        put.release?.()
+      }
       this.#outstanding++
       this.#counters.spilled++
-      this.emit('spill', { path, bytes })
+      this.emit('spill', { path: put.path, bytes })
       this.#replay()
       return this.#gate.roomAfterSpill(size)
     }
     this.#outstanding++
-    this.#admitItem(seq, path, index, body, pixels, encode, arg, waiter, false)
+    this.#admit(seq, put, waiter, false)
     return this.#gate.roomAfterMemory(size)
   }
 
-  #admitItem (seq: number, path: string, index: number, body: Buffer | null, pixels: FramePixels | null, encode: Partial<PzfEncodeOptions> | null, arg: unknown, waiter: ItemWaiter | null, spilled: boolean): void {
-    const item = new StreamItem(seq, path, '/' + encodeClusterPath(path), index, pixels !== null, false)
+  #admit (seq: number, put: PutRecord, waiter: ItemWaiter | null, spilled: boolean): void {
+    const item = new StreamItem(seq, put.path, '/' + encodeClusterPath(put.path), put.index, put.pixels !== null, false)
     item.waiter = waiter
     item.spilled = spilled
-    if (body !== null) {
-      item.body = body
-      item.charged = body.byteLength
-      this.#budget.charge(item.charged)
+    item.charged = put.size
+    this.#budget.charge(item.charged)
+    if (put.body !== null) {
+      item.head = put.head
+      item.body = put.body
+      item.release = put.release
       this.#router.route(item)
       return
     }
-    const px = pixels as FramePixels
-    item.pixels = px
-    item.encode = encode
-    item.filterArg = arg
-    item.charged = px.byteLength
+    // Staged pixels: the encoder gives their buffer back once encoded; #settle if never encoded.
+    item.pixels = put.pixels
+    item.encode = put.encode
+    item.filterArg = put.arg
     item.state = ItemState.ENCODING
-    this.#budget.charge(item.charged)
     // Route first: the frame keeps its place in its node's queue while it is encoded.
     this.#router.route(item)
     if (item.state !== ItemState.ENCODING) return
@@ -389,11 +416,10 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       }
       if (next === null) return
       const r = next.record
-      if (r.kind === 'bytes') {
-        this.#admitItem(r.seq, r.path, r.index, toBuffer(r.data), null, null, undefined, next.waiter, true)
-      } else {
-        this.#admitItem(r.seq, r.path, r.index, null, spilledPixels(r), r.encode ?? null, r.arg, next.waiter, true)
-      }
+      const put: PutRecord = r.kind === 'bytes'
+        ? bytesRecord(r.path, r.index, null, toBuffer(r.data), null)
+        : { path: r.path, index: r.index, head: null, body: null, release: null, pixels: spilledPixels(r), encode: r.encode ?? null, arg: r.arg, size: r.data.byteLength }
+      this.#admit(r.seq, put, next.waiter, true)
     }
   }
 
@@ -459,7 +485,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   #encodeSink (): EncodeSink {
     return {
-      encoded: (item, out) => { this.#encoded(item, out) },
+      encoded: (item, frame) => { this.#encoded(item, frame) },
       encodeFailed: (item, err) => {
         this.#counters.encoding--
         this.#failed(item, err)
@@ -467,13 +493,18 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     }
   }
 
-  #encoded (item: StreamItem, out: Uint8Array): void {
+  #encoded (item: StreamItem, frame: EncodedFrame): void {
     this.#counters.encoding--
-    if (item.settled) return
-    const body = toBuffer(out)
-    const delta = body.byteLength - item.charged
-    item.body = body
-    item.charged = body.byteLength
+    if (item.settled) {
+      frame.release?.()
+      return
+    }
+    // The staged pixels went back to the encoder; the item now holds the encoded bytes.
+    item.release = frame.release
+    item.head = frame.head
+    item.body = frame.body
+    const delta = item.size - item.charged
+    item.charged = item.size
     item.state = ItemState.QUEUED
     if (delta > 0) this.#budget.charge(delta)
     if (item.node >= 0) {
@@ -492,7 +523,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   #stored (item: StreamItem, pusher: NodePusher, verified: boolean): void {
     if (item.settled) return
     item.state = ItemState.STORED
-    const bytes = (item.body as Buffer).byteLength
+    const bytes = item.size
     const c = this.#counters
     c.files++
     c.bytes += bytes
@@ -521,6 +552,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   #settle (item: StreamItem, failed: boolean): void {
     const bytes = item.charged
+    if (item.pixels !== null) this.#encoder?.discard(item.pixels)
+    item.releaseIfDone()
+    item.head = null
     item.body = null
     item.pixels = null
     item.charged = 0

@@ -173,14 +173,16 @@ t.test('backpressure: false past the window, drain and ready()', async (t) => {
   t.same(results, [true, true, true, false, false], 'false once 4 frames are in flight')
   t.equal(backend.stats().needDrain, true)
   t.equal(backend.stats().pendingFrames, 5)
-  t.equal(backend.stats().pendingBytes, 5 * W * H * 2)
+  t.equal(backend.stats().pendingBytes, 0, 'encoded at once on this thread: no pixels held')
   const ready = backend.ready()
   await once(backend, 'drain')
   await ready
   t.equal(backend.stats().needDrain, false)
-  const byBytes = new MemoryBackend({ shape: [W, H], maxPendingBytes: W * H * 2 * 2 })
+  // On workers, pixels are held (staged) until encoded: the byte window bounds them.
+  const byBytes = new MemoryBackend({ shape: [W, H], maxPendingBytes: W * H * 2 * 2, pool: true })
   await byBytes.initialize()
   t.same([0, 1, 2].map((n) => byBytes.storeFrame(n, cameraFrame(W, H, n))), [true, false, false], 'the byte window too')
+  t.equal(byBytes.stats().pendingBytes, 3 * W * H * 2)
   await byBytes.ready()
   await Promise.all([backend.close(), byBytes.close()])
 })

@@ -50,7 +50,7 @@ t.test('PZF frames are encoded on the pool and decode back from disk', async (t)
 
 t.test('buffer ownership: copied by default, transferred on request', async (t) => {
   const [server] = await startDataServers(t, 1)
-  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [8, 8], compression: 'raw' } }, encoderPool: shared })
+  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [8, 8], compression: 'huffman' } }, encoderPool: shared })
   const mine = frame(8, 8, 1)
   const expected = mine.slice()
   const ack = s.putFrameAsync('own/copied.pzf', mine, { index: 0 })
@@ -59,7 +59,7 @@ t.test('buffer ownership: copied by default, transferred on request', async (t) 
   const given = frame(8, 8, 2)
   const givenCopy = given.slice()
   await s.putFrameAsync('own/transferred.pzf', given, { index: 1, transfer: true })
-  t.equal(given.byteLength, 0, 'the transferred buffer is detached')
+  t.equal(given.byteLength, 0, 'the transferred buffer moved to a worker (detached here)')
   // A view into a larger buffer cannot be transferred whole: it is copied.
   const big = new Uint16Array(200)
   const view = big.subarray(10, 74)
@@ -72,6 +72,35 @@ t.test('buffer ownership: copied by default, transferred on request', async (t) 
   t.same(await read('copied.pzf'), [...expected])
   t.same(await read('transferred.pzf'), [...givenCopy])
   t.same(await read('view.pzf'), [...viewCopy])
+})
+
+t.test('raw frames: framed on the calling thread, one copy by default, none when given up', async (t) => {
+  const [server] = await startDataServers(t, 1)
+  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [8, 8], compression: 'raw' } }, encoderPool: shared })
+  const mine = frame(8, 8, 4)
+  const expected = mine.slice()
+  t.equal(s.putFrame('raw/copied.pzf', mine, { index: 0 }), true)
+  t.equal(s.stats().encoding, 0, 'no worker involved: the file is ready at once')
+  mine.fill(0) // reused at once: the stored frame must not change
+  const given = frame(8, 8, 5)
+  const givenCopy = given.slice()
+  const view = new Uint16Array(100).subarray(3, 67)
+  view.set(frame(8, 8, 6))
+  const viewCopy = view.slice()
+  await Promise.all([
+    s.putFrameAsync('raw/given.pzf', given, { index: 1, transfer: true }),
+    s.putFrameAsync('raw/view.pzf', view, { index: 2, transfer: true })
+  ])
+  t.equal(given.byteLength, 128, 'sent as it is (a header in front), never moved or copied')
+  await s.close()
+  const read = async (n: string): Promise<Uint8Array> => await readFile(join(server!.root, 'raw', n))
+  for (const [name, px, num] of [['copied.pzf', expected, 0], ['given.pzf', givenCopy, 1], ['view.pzf', viewCopy, 2]] as const) {
+    const bytes = await read(name)
+    const d = decodePzf(bytes)
+    t.same([...(d.data as Uint16Array)], [...px], `${name}: pixels`)
+    t.equal(d.header.frameNum, num, `${name}: header`)
+    t.equal(bytes.byteLength, 64 + 128, `${name}: a 64-byte header and the pixels`)
+  }
 })
 
 t.test('module filters run on the pool; a failing filter fails one file, the stream goes on', async (t) => {

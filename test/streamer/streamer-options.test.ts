@@ -33,7 +33,7 @@ t.test('bad options name the option', async (t) => {
     [{ servers: S, filter: { module: 'm.mjs', exportName: 3 } }, /invalid filter.exportName/],
     [{ servers: S, filter: { nothing: true } }, /invalid filter/],
     [{ servers: S, encoderPool: {} }, /invalid encoderPool/],
-    [{ servers: S, encoderThreads: 0 }, /invalid encoderThreads/],
+    [{ servers: S, encoderThreads: -1 }, /invalid encoderThreads/],
     [{ servers: S, memoryBudget: 0 }, /invalid memoryBudget/],
     [{ servers: S, overflow: 'wait' }, /invalid overflow/],
     [{ servers: S, spillDir: '' }, /invalid spillDir/],
