@@ -10,20 +10,27 @@
  *   SMALL_BODY: the chunks are kept as they arrive (no copy) and written with one `writev`;
  *   open, write, fchmod and close are synchronous system calls (microseconds each), not four
  *   thread-pool hand-offs;
- * - otherwise the body streams to the file asynchronously, never held whole in memory.
+ * - otherwise the body streams to the file asynchronously, never held whole in memory, in
+ *   batches of 1 MiB, each one `writev` on libuv's pool (batched-file-writer.ts).
  *
  * On any failure (client gone, bad gzip, too large, disk full) the temporary file is removed
  * before the error propagates, so nothing partial is ever left behind.
  */
-import { closeSync, constants, createWriteStream, fchmodSync, fsyncSync, openSync, unlinkSync, writevSync } from 'node:fs'
-import { open, unlink, type FileHandle } from 'node:fs/promises'
+import { close, closeSync, constants, fchmod, fchmodSync, fsync, fsyncSync, open, openSync, unlinkSync, writevSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { receiveBody, type BodyLimits } from './body-receiver.js'
+import { promisify } from 'node:util'
+import { BatchedFileWriter } from './batched-file-writer.js'
+import { receiveBody, type BodyLimits, type BodySink } from './body-receiver.js'
 import { failureForFsError } from './http-failure.js'
 import { tempName } from '../internal/temp-name.js'
 
+// Callback-style calls on a numeric descriptor: no FileHandle object and close promise per upload.
+const openAsync = promisify(open)
+const fchmodAsync = promisify(fchmod)
+const fsyncAsync = promisify(fsync)
+const closeAsync = promisify(close)
 
 export interface TempUploadOptions extends BodyLimits {
   readonly fsync: boolean
@@ -39,7 +46,6 @@ export interface TempUpload {
   readonly bytes: number
 }
 
-const WRITE_HWM = 1 << 20
 /** Bodies up to this size (with a Content-Length, not gzip) are collected, then written at once. */
 export const SMALL_BODY = 1 << 20
 const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY
@@ -64,14 +70,14 @@ const MAX_CHUNKS = 64
  * without copying. Each chunk costs a Buffer object, so a client trickling a body byte by byte
  * would make a megabyte cost a hundred; past MAX_CHUNKS it is gathered into one buffer.
  */
-class ChunkSink extends Writable {
+class ChunkSink implements BodySink {
   readonly #length: number
   #chunks: Buffer[] = []
   #whole: Buffer | null = null
   #filled = 0
+  #overrun = false
 
   constructor (length: number) {
-    super()
     this.#length = length
   }
 
@@ -79,12 +85,12 @@ class ChunkSink extends Writable {
     return this.#whole === null ? this.#chunks : [this.#whole.subarray(0, this.#filled)]
   }
 
-  override _write (chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+  write (chunk: Buffer): boolean {
     /* c8 ignore start: Node's parser delivers exactly Content-Length bytes; this keeps a
        change there from writing past the buffer unnoticed */
-    if (this.#filled + chunk.length > this.#length) {
-      cb(new Error('body longer than its Content-Length'))
-      return
+    if (this.#overrun || this.#filled + chunk.length > this.#length) {
+      this.#overrun = true
+      return true
     }
     /* c8 ignore stop */
     if (this.#whole !== null) {
@@ -99,8 +105,18 @@ class ChunkSink extends Writable {
       this.#chunks = []
     }
     this.#filled += chunk.length
-    cb()
+    return true
   }
+
+  end (cb: (err?: Error | null) => void): void {
+    /* c8 ignore next: see write() */
+    cb(this.#overrun ? new Error('body longer than its Content-Length') : null)
+  }
+
+  // Never asks for a pause and never fails while receiving: nothing to listen for.
+  once (): this { return this }
+  on (): this { return this }
+  off (): this { return this }
 }
 
 /**
@@ -168,39 +184,37 @@ function writeAllSync (fd: number, chunks: Buffer[]): void {
 
 async function receiveStreaming (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
   let path: string
-  let fh: FileHandle
+  let fd: number
   try {
-    ({ path, file: fh } = await openTemp(dir, async (p) => await open(p, CREATE, 0o600), recreateDir))
+    ({ path, file: fd } = await openTemp(dir, async (p) => await openAsync(p, CREATE, 0o600), recreateDir))
   } catch (err) {
     // Read (and drop) the body first, so the connection stays in step.
     const drained = await receiveBody(req, undefined, { maxBytes: options.maxBytes, gzip: false })
     throw drained.ok || !drained.failure.closeConnection ? failureForFsError(err) : drained.failure
   }
   let committed = false
-  const sink = createWriteStream('', { fd: fh, autoClose: false, highWaterMark: WRITE_HWM })
-  // Errors are reported through receiveBody; this keeps a late one from going unhandled.
-  sink.on('error', noop)
+  const sink = new BatchedFileWriter(fd)
   try {
     const outcome = await receiveBody(req, sink, options)
     if (!outcome.ok) throw outcome.failure
     try {
       // The mode first, so that an fsync covers it too.
-      if (options.sync === true) fchmodSync(fh.fd, options.mode)
-      else await fh.chmod(options.mode)
-      if (options.fsync) await fh.sync()
+      if (options.sync === true) fchmodSync(fd, options.mode)
+      else await fchmodAsync(fd, options.mode)
+      if (options.fsync) await fsyncAsync(fd)
     } catch (err) {
       throw failureForFsError(err)
     }
     committed = true
     return { path, bytes: outcome.bytes }
   } finally {
-    if (!sink.closed) {
-      // Wait for a write still in flight before the descriptor goes away.
-      const closed = new Promise<void>((resolve) => { sink.once('close', () => resolve()) })
-      sink.destroy()
-      await closed
+    // A write still in flight finishes before the descriptor goes away.
+    await sink.idle()
+    if (options.sync === true) {
+      try { closeSync(fd) } catch { /* Linux frees the descriptor anyway */ }
+    } else {
+      await closeAsync(fd).catch(() => {})
     }
-    await fh.close().catch(() => {})
     if (!committed) await unlink(path).catch(() => {})
   }
 }
@@ -213,5 +227,3 @@ export async function removeTemp (path: string, sync = false): Promise<void> {
   }
   await unlink(path).catch(() => {})
 }
-
-function noop (): void {}
