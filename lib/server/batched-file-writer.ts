@@ -81,7 +81,7 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
     if (err === null && written < this.#writing) {
       // A short write (allowed, rare for files): the rest goes first, before anything newer.
       this.#writing -= written
-      writev(this.#fd, rest(buffers, written), null, this.#afterWrite)
+      writev(this.#fd, unwritten(buffers, written), null, this.#afterWrite)
       return
     }
     this.#writing = 0
@@ -112,8 +112,8 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
   }
 }
 
-/** `buffers` without their first `skip` bytes (views, no copy). */
-function rest (buffers: Buffer[], skip: number): Buffer[] {
+/** What is left of `buffers` after a write of `skip` bytes (views, no copy). */
+export function unwritten (buffers: Buffer[], skip: number): Buffer[] {
   const out: Buffer[] = []
   for (const b of buffers) {
     if (skip >= b.length) {

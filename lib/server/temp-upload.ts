@@ -2,13 +2,17 @@
  * Receives a request body into a hidden temporary file in the target directory (same file
  * system, so it can be linked into place atomically; PROTOCOL.md §3.6 MUST):
  *
- *   open(.pyme-tmp-<pid>-<run>-<n>, O_CREAT|O_EXCL|O_WRONLY, 0600) → body →
- *   [fsync] → fchmod(mode) → close
+ *   open(.pyme-tmp-<pid>-<run>-<n>, O_CREAT|O_EXCL|O_WRONLY, mode) → body → [fsync] → close
+ *
+ * The file is created with its final mode (0440 for write-once files: the descriptor open
+ * for writing is unaffected), one fchmod fewer per upload. Where the process's umask would
+ * strip bits of that mode (or cannot be read), it is created 0600 and fchmod'ed before the
+ * fsync as before, so the mode is exactly `mode` either way.
  *
  * Two ways, one result:
  * - `sync` (a local file system, see local-filesystem.ts) and a body of known length up to
  *   SMALL_BODY: the chunks are kept as they arrive (no copy) and written with one `writev`;
- *   open, write, fchmod and close are synchronous system calls (microseconds each), not four
+ *   open, write, [fchmod] and close are synchronous system calls (microseconds each), not
  *   thread-pool hand-offs;
  * - otherwise the body streams to the file asynchronously, never held whole in memory, in
  *   batches of 1 MiB, each one `writev` on libuv's pool (batched-file-writer.ts).
@@ -16,12 +20,12 @@
  * On any failure (client gone, bad gzip, too large, disk full) the temporary file is removed
  * before the error propagates, so nothing partial is ever left behind.
  */
-import { close, closeSync, constants, fchmod, fchmodSync, fsync, fsyncSync, open, openSync, unlinkSync, writevSync } from 'node:fs'
+import { close, closeSync, constants, fchmod, fchmodSync, fsync, fsyncSync, open, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { BatchedFileWriter } from './batched-file-writer.js'
+import { BatchedFileWriter, unwritten } from './batched-file-writer.js'
 import { receiveBody, type BodyLimits, type BodySink } from './body-receiver.js'
 import { failureForFsError } from './http-failure.js'
 import { tempName } from '../internal/temp-name.js'
@@ -49,6 +53,32 @@ export interface TempUpload {
 /** Bodies up to this size (with a Content-Length, not gzip) are collected, then written at once. */
 export const SMALL_BODY = 1 << 20
 const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY
+
+let umask: number | undefined | null = null
+
+/**
+ * The process's umask, read once from /proc (`process.umask()` can only read it by setting
+ * it); undefined where it cannot be read.
+ */
+function processUmask (): number | undefined {
+  if (umask === null) {
+    /* c8 ignore start: the fallbacks are for systems without /proc or its Umask line (Linux < 4.7) */
+    try {
+      const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))
+      umask = m === null ? undefined : parseInt(m[1] as string, 8)
+    } catch {
+      umask = undefined
+    }
+    /* c8 ignore stop */
+  }
+  return umask
+}
+
+/** The mode to create a temporary file with, and whether `mode` must still be set by fchmod. */
+function creationMode (mode: number): [create: number, chmod: boolean] {
+  const mask = processUmask()
+  return mask !== undefined && (mask & mode) === 0 ? [mode, false] : [0o600, true]
+}
 
 /**
  * Streams the body of `req` into a new temporary file in `dir`. When `dir` turns out to be
@@ -136,13 +166,14 @@ async function openTemp<T> (dir: string, opener: (path: string) => T | Promise<T
 }
 
 async function receiveSmall (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  const [create, chmod] = creationMode(options.mode)
   const sink = new ChunkSink(Number(req.headers['content-length']))
   const outcome = await receiveBody(req, sink, options)
   if (!outcome.ok) throw outcome.failure
   let path: string
   let fd: number
   try {
-    ({ path, file: fd } = await openTemp(dir, (p) => openSync(p, CREATE, 0o600), recreateDir))
+    ({ path, file: fd } = await openTemp(dir, (p) => openSync(p, CREATE, create), recreateDir))
   } catch (err) {
     throw failureForFsError(err)
   }
@@ -150,7 +181,7 @@ async function receiveSmall (dir: string, req: IncomingMessage, options: TempUpl
   try {
     writeAllSync(fd, sink.chunks)
     // The mode first, so that an fsync covers it too.
-    fchmodSync(fd, options.mode)
+    if (chmod) fchmodSync(fd, options.mode)
     if (options.fsync) fsyncSync(fd)
     // Closed once, even if close fails: Linux frees the descriptor anyway, and its number may
     // already belong to another request's file.
@@ -167,26 +198,15 @@ async function receiveSmall (dir: string, req: IncomingMessage, options: TempUpl
 // writev may write less than asked (rare for regular files, but allowed): continue after it.
 function writeAllSync (fd: number, chunks: Buffer[]): void {
   let pending = chunks
-  while (pending.length > 0) {
-    let written = writevSync(fd, pending)
-    const rest: Buffer[] = []
-    for (const c of pending) {
-      if (written >= c.length) {
-        written -= c.length
-      } else {
-        rest.push(written > 0 ? c.subarray(written) : c)
-        written = 0
-      }
-    }
-    pending = rest
-  }
+  while (pending.length > 0) pending = unwritten(pending, writevSync(fd, pending))
 }
 
 async function receiveStreaming (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  const [create, chmod] = creationMode(options.mode)
   let path: string
   let fd: number
   try {
-    ({ path, file: fd } = await openTemp(dir, async (p) => await openAsync(p, CREATE, 0o600), recreateDir))
+    ({ path, file: fd } = await openTemp(dir, async (p) => await openAsync(p, CREATE, create), recreateDir))
   } catch (err) {
     // Read (and drop) the body first, so the connection stays in step.
     const drained = await receiveBody(req, undefined, { maxBytes: options.maxBytes, gzip: false })
@@ -199,8 +219,8 @@ async function receiveStreaming (dir: string, req: IncomingMessage, options: Tem
     if (!outcome.ok) throw outcome.failure
     try {
       // The mode first, so that an fsync covers it too.
-      if (options.sync === true) fchmodSync(fd, options.mode)
-      else await fchmodAsync(fd, options.mode)
+      if (chmod && options.sync === true) fchmodSync(fd, options.mode)
+      else if (chmod) await fchmodAsync(fd, options.mode)
       if (options.fsync) await fsyncAsync(fd)
     } catch (err) {
       throw failureForFsError(err)
