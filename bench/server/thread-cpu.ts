@@ -47,19 +47,19 @@ export interface CpuSpent {
   readonly main: number
   /** Threads other than the main one that existed at `before` (V8 helpers, libuv's pool). */
   readonly helpers: number
-  /** Threads started after `before` (worker threads, a late libuv pool). */
+  /** Threads started after `before` (worker threads, a late libuv pool), ended ones included. */
   readonly started: number
 }
 
 /** The CPU time spent between `before` and `after` of the process `pid`. */
 export function cpuSince (before: ThreadCpu, after: ThreadCpu, pid = process.pid): CpuSpent {
   let helpers = 0
-  let started = 0
   for (const [tid, t] of after.byThread) {
-    if (tid === pid) continue
     const was = before.byThread.get(tid)
-    if (was === undefined) started += t
-    else helpers += t - was
+    if (tid !== pid && was !== undefined) helpers += t - was
   }
-  return { total: after.total - before.total, main: after.main - before.main, helpers, started }
+  const total = after.total - before.total
+  const main = after.main - before.main
+  // The process total keeps the time of threads that ended (a closed worker pool) too.
+  return { total, main, helpers, started: Math.max(0, total - main - helpers) }
 }
