@@ -35,6 +35,8 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
   /** Bytes of the writev in flight; 0 when none is. */
   #writing = 0
   #needDrain = false
+  /** Set by `stop()`: nothing more goes to the file. */
+  #stopped = false
   #error: Error | null = null
   #onEnd: ((err?: Error | null) => void) | null = null
   readonly #afterWrite: (err: NodeJS.ErrnoException | null, written: number, buffers: Buffer[]) => void
@@ -47,7 +49,7 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
   }
 
   write (chunk: Buffer): boolean {
-    if (this.#error !== null) return true
+    if (this.#error !== null || this.#stopped) return true
     this.#chunks.push(chunk)
     this.#gathered += chunk.length
     if (this.#writing === 0 && this.#gathered >= WRITE_BATCH) this.#flush()
@@ -63,8 +65,15 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
     else this.#finish()
   }
 
-  /** Resolves when no writev is in flight any more (the descriptor may then be closed). */
-  idle (): Promise<void> {
+  /**
+   * Stops writing (pieces not yet handed to the file system are dropped) and resolves once no
+   * writev is in flight any more: only then may the descriptor be closed, or a late writev
+   * could land in another file that was given the same descriptor number.
+   */
+  stop (): Promise<void> {
+    this.#stopped = true
+    this.#chunks = []
+    this.#gathered = 0
     if (this.#writing === 0) return Promise.resolve()
     return new Promise((resolve) => { this.once('idle', resolve) })
   }
@@ -78,12 +87,15 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
   }
 
   #written (err: NodeJS.ErrnoException | null, written: number, buffers: Buffer[]): void {
+    /* c8 ignore start: a short write without an error (allowed, not seen for regular files;
+       libuv itself retries until all is written or an error occurs) */
     if (err === null && written < this.#writing) {
-      // A short write (allowed, rare for files): the rest goes first, before anything newer.
+      // The rest goes first, before anything newer.
       this.#writing -= written
       writev(this.#fd, unwritten(buffers, written), null, this.#afterWrite)
       return
     }
+    /* c8 ignore stop */
     this.#writing = 0
     if (err !== null && this.#error === null) {
       this.#error = err
@@ -92,12 +104,14 @@ export class BatchedFileWriter extends EventEmitter implements BodySink {
       // Told once, to whoever still listens (the body receiver stops listening once settled).
       if (this.listenerCount('error') > 0) this.emit('error', err)
     }
-    this.emit('idle')
-    if (this.#error === null && (this.#gathered >= WRITE_BATCH || (this.#onEnd !== null && this.#gathered > 0))) {
+    if (this.#error === null && !this.#stopped && (this.#gathered >= WRITE_BATCH || (this.#onEnd !== null && this.#gathered > 0))) {
       this.#flush()
-    } else if (this.#onEnd !== null) {
-      this.#finish()
-      return
+    } else {
+      this.emit('idle')
+      if (this.#onEnd !== null) {
+        this.#finish()
+        return
+      }
     }
     if (this.#needDrain && this.#gathered + this.#writing < HIGH_WATER) {
       this.#needDrain = false

@@ -229,7 +229,7 @@ async function receiveStreaming (dir: string, req: IncomingMessage, options: Tem
     return { path, bytes: outcome.bytes }
   } finally {
     // A write still in flight finishes before the descriptor goes away.
-    await sink.idle()
+    await sink.stop()
     if (options.sync === true) {
       try { closeSync(fd) } catch { /* Linux frees the descriptor anyway */ }
     } else {
