@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { BatchedFileWriter, WRITE_BATCH, unwritten } from '../../lib/server/batched-file-writer.js'
 
 const PIECE = 64 * 1024
@@ -16,12 +16,19 @@ function piece (i: number): Buffer {
   return Buffer.alloc(PIECE, i & 0xff)
 }
 
-t.test('pieces are written in order; false past the high-water mark, then drain', async (t) => {
+/** A new empty file in a temp dir removed after the test; its path and a descriptor (closed after the test when `closeAfter`). */
+async function tempFile (t: Test, flags: 'w' | 'r', closeAfter = true): Promise<{ path: string, fd: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'pyme-bfw-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const path = join(dir, 'f')
-  const fd = openSync(path, 'w')
-  t.teardown(() => { closeSync(fd) })
+  closeSync(openSync(path, 'w'))
+  const fd = openSync(path, flags)
+  if (closeAfter) t.teardown(() => { closeSync(fd) })
+  return { path, fd }
+}
+
+t.test('pieces are written in order; false past the high-water mark, then drain', async (t) => {
+  const { path, fd } = await tempFile(t, 'w')
   const w = new BatchedFileWriter(fd)
   const n = 200 // 12.5 MiB: several batches, past the high-water mark
   let paused = 0
@@ -43,11 +50,7 @@ t.test('pieces are written in order; false past the high-water mark, then drain'
 })
 
 t.test('a body smaller than one batch is written by end()', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'pyme-bfw-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const path = join(dir, 'f')
-  const fd = openSync(path, 'w')
-  t.teardown(() => { closeSync(fd) })
+  const { path, fd } = await tempFile(t, 'w')
   const w = new BatchedFileWriter(fd)
   t.equal(w.write(Buffer.from('abc')), true)
   t.equal(w.write(Buffer.from('def')), true)
@@ -57,12 +60,7 @@ t.test('a body smaller than one batch is written by end()', async (t) => {
 })
 
 t.test('a write error is told once, to the error listener and to end()', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'pyme-bfw-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const path = join(dir, 'f')
-  closeSync(openSync(path, 'w'))
-  const fd = openSync(path, 'r') // writev fails: EBADF
-  t.teardown(() => { closeSync(fd) })
+  const { fd } = await tempFile(t, 'r') // writev fails: EBADF
   const w = new BatchedFileWriter(fd)
   const errors: unknown[] = []
   w.on('error', (e) => errors.push(e))
@@ -75,10 +73,7 @@ t.test('a write error is told once, to the error listener and to end()', async (
 })
 
 t.test('stop() waits for the writev in flight and drops the rest', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'pyme-bfw-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const path = join(dir, 'f')
-  const fd = openSync(path, 'w')
+  const { path, fd } = await tempFile(t, 'w', false)
   const w = new BatchedFileWriter(fd)
   const batch = WRITE_BATCH / PIECE
   for (let i = 0; i < batch; i++) w.write(piece(i)) // the first batch goes to the file system
