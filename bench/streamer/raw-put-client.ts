@@ -18,6 +18,8 @@ interface Conn {
   readonly socket: Socket
   inFlight: number
   buf: Buffer
+  /** Body lengths of the requests in flight, oldest first (answers come in order). */
+  sizes: number[]
 }
 
 function open (url: string): Promise<Socket> {
@@ -29,8 +31,9 @@ function open (url: string): Promise<Socket> {
   })
 }
 
-/** Counts complete responses in `buf`; returns [responses, non-2xx, bytes consumed]. */
-function parse (buf: Buffer): [number, number, number] {
+/** Counts complete responses in `c.buf`, adding stored body bytes to `stored`; returns [responses, non-2xx, bytes consumed]. */
+function parse (c: Conn, stored: { bytes: number }): [number, number, number] {
+  const buf = c.buf
   let off = 0
   let n = 0
   let bad = 0
@@ -45,42 +48,48 @@ function parse (buf: Buffer): [number, number, number] {
     off = end + 4 + len
     if (status === 100) continue
     n++
+    const size = c.sizes.shift() ?? 0
     if (status < 200 || status > 299) bad++
+    else stored.bytes += size
   }
   return [n, bad, off]
 }
 
 /**
- * PUTs `body` as `<prefix>/frameNNNNN.pzf` to `servers` for `seconds` over `connections`
- * sockets per server, keeping `window` requests in flight per socket; waits for every answer
- * before returning.
+ * PUTs `body` as `<prefix>/frameNNNNN.pzf` to `servers` for `seconds` (or until `frames` were
+ * sent) over `connections` sockets per server, keeping `window` requests in flight per socket;
+ * waits for every answer before returning. `body` may also be a function of the frame number
+ * (the same bytes a client would send for that frame).
  */
-export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer, seconds: number, window: number, connections = 1): Promise<RawRunResult> {
+export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer | ((n: number) => Buffer), seconds: number, window: number, connections = 1, frames = Infinity): Promise<RawRunResult> {
   const conns: Conn[] = []
   for (const url of servers) {
-    for (let k = 0; k < connections; k++) conns.push({ socket: await open(url), inFlight: 0, buf: Buffer.alloc(0) })
+    for (let k = 0; k < connections; k++) conns.push({ socket: await open(url), inFlight: 0, buf: Buffer.alloc(0), sizes: [] })
   }
   const started = performance.now()
   const deadline = started + seconds * 1000
   let next = 0
   let done = 0
   let errors = 0
+  const stored = { bytes: 0 }
   let stopping = false
   let finish: () => void = () => {}
   const finished = new Promise<void>((resolve) => { finish = resolve })
 
   const send = (c: Conn): void => {
     while (!stopping && c.inFlight < window) {
-      if (performance.now() >= deadline) {
+      if (next >= frames || performance.now() >= deadline) {
         stopping = true
         break
       }
+      const data = typeof body === 'function' ? body(next) : body
       const name = `/${prefix}/frame${String(next++).padStart(5, '0')}.pzf`
       c.socket.cork()
-      c.socket.write(`PUT ${name} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1')
-      c.socket.write(body)
+      c.socket.write(`PUT ${name} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Length: ${data.length}\r\n\r\n`, 'latin1')
+      c.socket.write(data)
       c.socket.uncork()
       c.inFlight++
+      c.sizes.push(data.length)
     }
     if (stopping && conns.every((x) => x.inFlight === 0)) finish()
   }
@@ -88,7 +97,7 @@ export async function rawPutRun (servers: readonly string[], prefix: string, bod
   for (const c of conns) {
     c.socket.on('data', (chunk: Buffer) => {
       c.buf = c.buf.length === 0 ? chunk : Buffer.concat([c.buf, chunk])
-      const [n, bad, used] = parse(c.buf)
+      const [n, bad, used] = parse(c, stored)
       c.buf = c.buf.subarray(used)
       c.inFlight -= n
       done += n
@@ -102,5 +111,5 @@ export async function rawPutRun (servers: readonly string[], prefix: string, bod
   const secondsTaken = (performance.now() - started) / 1000
   for (const c of conns) c.socket.end()
   // Only stored files count.
-  return { frames: done - errors, bytes: (done - errors) * body.length, seconds: secondsTaken, errors }
+  return { frames: done - errors, bytes: stored.bytes, seconds: secondsTaken, errors }
 }

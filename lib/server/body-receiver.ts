@@ -15,7 +15,6 @@
  * commit anything (PROTOCOL.md §3.6 MUST, truncated uploads).
  */
 import type { IncomingMessage } from 'node:http'
-import type { Writable } from 'node:stream'
 import { createGunzip, type Gunzip } from 'node:zlib'
 import { HttpFailure, failureForFsError } from './http-failure.js'
 
@@ -46,6 +45,19 @@ export interface BodyLimits {
   readonly gzip: boolean
 }
 
+/**
+ * Where a body goes: the part of a Writable that `receiveBody` uses, so that a sink needs no
+ * stream machinery per piece. `write` returning false pauses the body until 'drain'; an
+ * 'error' stops the writing (the body is still read to its end).
+ */
+export interface BodySink {
+  write (chunk: Buffer): boolean
+  end (cb: (err?: Error | null) => void): void
+  once (event: 'drain', listener: () => void): unknown
+  on (event: 'error', listener: (err: unknown) => void): unknown
+  off (event: 'error', listener: (err: unknown) => void): unknown
+}
+
 /** Outcome: the number of (decoded) bytes written, or the failure to answer with. */
 export type BodyOutcome =
   | { readonly ok: true, readonly bytes: number }
@@ -61,9 +73,9 @@ export function bodyIsGzip (req: IncomingMessage): boolean {
 
 /**
  * Streams the body of `req` into `sink` (ended on success, left to the caller on failure)
- * or discards it when `sink` is undefined.
+ * or discards it when `sink` is undefined. A Writable is a BodySink too.
  */
-export function receiveBody (req: IncomingMessage, sink: Writable | undefined, limits: BodyLimits): Promise<BodyOutcome> {
+export function receiveBody (req: IncomingMessage, sink: BodySink | undefined, limits: BodyLimits): Promise<BodyOutcome> {
   return new Promise((resolve, reject) => {
     let failure: HttpFailure | undefined
     let decoded = 0

@@ -204,8 +204,6 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   })
   // fsync takes milliseconds (far more on disks): never on the event loop unless asked for.
   const syncCommit = opts.syncCommit === 'auto' ? local && !opts.fsync : opts.syncCommit
-  const putContext = { fs, index, fsync: opts.fsync, syncCommit, onDirectoryCreated: (parent: readonly string[], name: string) => { index.directoryCreated(parent, name) } }
-  const appender = new AggregateAppender(putContext)
   const identity = { ipAddress: '', bindAddress: ['', 0] as [string, number], port: 0 }
   const status = new StatusReport({
     get ipAddress () { return identity.ipAddress },
@@ -217,6 +215,15 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     cluster: opts.cluster
   })
   await status.prime()
+  const putContext = {
+    fs,
+    index,
+    fsync: opts.fsync,
+    syncCommit,
+    onDirectoryCreated: (parent: readonly string[], name: string) => { index.directoryCreated(parent, name) },
+    onFileCommitted: (bytes: number) => { status.uploadCommitted(bytes) }
+  }
+  const appender = new AggregateAppender(putContext)
   const router = new RequestRouter(fs, index, status, appender, putContext, {
     readOnly: opts.readOnly,
     testMode: opts.testMode,

@@ -1,7 +1,10 @@
 /**
  * `GET /__status` (PROTOCOL.md §3.9.1): the keys PYME's server reports, in its order, plus
- * our own `Root` and `Cluster`. Values are sampled when asked (no background thread): CPU
- * and network rates are measured since the previous request (or since start-up).
+ * our own `Root`, `Cluster`, `ServerCPU` (this process's CPU time since start-up,
+ * `process.cpuUsage()`, µs) and `Uploads` (write-once files committed since start-up and
+ * their bytes), so that a bench reads the server's CPU per upload from two samples. Values
+ * are sampled when asked (no background thread): CPU and network rates are measured since
+ * the previous request (or since start-up).
  *
  * Linux figures come from /proc (as psutil reads them); elsewhere the `os` module's.
  */
@@ -111,9 +114,17 @@ export class StatusReport {
   readonly #started = performance.now()
   #cpu: CpuSample[] = sampleCpus()
   #net: NetSample | undefined
+  #uploads = 0
+  #uploadBytes = 0
 
   constructor (identity: StatusIdentity) {
     this.#id = identity
+  }
+
+  /** Counts a committed write-once file of `bytes` bytes (the `Uploads` key). */
+  uploadCommitted (bytes: number): void {
+    this.#uploads++
+    this.#uploadBytes += bytes
   }
 
   /** Takes the first network sample, so the first request reports a real rate. */
@@ -143,6 +154,7 @@ export class StatusReport {
         : { send: Math.max(0, (v.tx - p.tx) / dt), recv: Math.max(0, (v.rx - p.rx) / dt) }
     }
     this.#net = net
+    const ownCpu = process.cpuUsage()
     const status = {
       IPAddress: id.ipAddress,
       BindAddress: id.bindAddress,
@@ -160,7 +172,9 @@ export class StatusReport {
       MemUsage: await memUsage(),
       Network: network,
       Root: id.root,
-      Cluster: id.cluster
+      Cluster: id.cluster,
+      ServerCPU: { user: ownCpu.user, system: ownCpu.system },
+      Uploads: { files: this.#uploads, bytes: this.#uploadBytes }
     }
     return Buffer.from(JSON.stringify(status))
   }

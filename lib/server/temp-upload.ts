@@ -2,28 +2,39 @@
  * Receives a request body into a hidden temporary file in the target directory (same file
  * system, so it can be linked into place atomically; PROTOCOL.md §3.6 MUST):
  *
- *   open(.pyme-tmp-<pid>-<run>-<n>, O_CREAT|O_EXCL|O_WRONLY, 0600) → body →
- *   [fsync] → fchmod(mode) → close
+ *   open(.pyme-tmp-<pid>-<run>-<n>, O_CREAT|O_EXCL|O_WRONLY, mode) → body → [fsync] → close
+ *
+ * The file is created with its final mode (0440 for write-once files: the descriptor open
+ * for writing is unaffected), one fchmod fewer per upload. Where the process's umask would
+ * strip bits of that mode (or cannot be read), it is created 0600 and fchmod'ed before the
+ * fsync as before, so the mode is exactly `mode` either way.
  *
  * Two ways, one result:
  * - `sync` (a local file system, see local-filesystem.ts) and a body of known length up to
  *   SMALL_BODY: the chunks are kept as they arrive (no copy) and written with one `writev`;
- *   open, write, fchmod and close are synchronous system calls (microseconds each), not four
+ *   open, write, [fchmod] and close are synchronous system calls (microseconds each), not
  *   thread-pool hand-offs;
- * - otherwise the body streams to the file asynchronously, never held whole in memory.
+ * - otherwise the body streams to the file asynchronously, never held whole in memory, in
+ *   batches of 1 MiB, each one `writev` on libuv's pool (batched-file-writer.ts).
  *
  * On any failure (client gone, bad gzip, too large, disk full) the temporary file is removed
  * before the error propagates, so nothing partial is ever left behind.
  */
-import { closeSync, constants, createWriteStream, fchmodSync, fsyncSync, openSync, unlinkSync, writevSync } from 'node:fs'
-import { open, unlink, type FileHandle } from 'node:fs/promises'
+import { close, closeSync, constants, fchmod, fchmodSync, fsync, fsyncSync, open, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { receiveBody, type BodyLimits } from './body-receiver.js'
+import { promisify } from 'node:util'
+import { BatchedFileWriter, unwritten } from './batched-file-writer.js'
+import { receiveBody, type BodyLimits, type BodySink } from './body-receiver.js'
 import { failureForFsError } from './http-failure.js'
 import { tempName } from '../internal/temp-name.js'
 
+// Callback-style calls on a numeric descriptor: no FileHandle object and close promise per upload.
+const openAsync = promisify(open)
+const fchmodAsync = promisify(fchmod)
+const fsyncAsync = promisify(fsync)
+const closeAsync = promisify(close)
 
 export interface TempUploadOptions extends BodyLimits {
   readonly fsync: boolean
@@ -39,10 +50,35 @@ export interface TempUpload {
   readonly bytes: number
 }
 
-const WRITE_HWM = 1 << 20
 /** Bodies up to this size (with a Content-Length, not gzip) are collected, then written at once. */
 export const SMALL_BODY = 1 << 20
 const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY
+
+let umask: number | undefined | null = null
+
+/**
+ * The process's umask, read once from /proc (`process.umask()` can only read it by setting
+ * it); undefined where it cannot be read.
+ */
+function processUmask (): number | undefined {
+  if (umask === null) {
+    /* c8 ignore start: the fallbacks are for systems without /proc or its Umask line (Linux < 4.7) */
+    try {
+      const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))
+      umask = m === null ? undefined : parseInt(m[1] as string, 8)
+    } catch {
+      umask = undefined
+    }
+    /* c8 ignore stop */
+  }
+  return umask
+}
+
+/** The mode to create a temporary file with, and whether `mode` must still be set by fchmod. */
+function creationMode (mode: number): [create: number, chmod: boolean] {
+  const mask = processUmask()
+  return mask !== undefined && (mask & mode) === 0 ? [mode, false] : [0o600, true]
+}
 
 /**
  * Streams the body of `req` into a new temporary file in `dir`. When `dir` turns out to be
@@ -64,14 +100,14 @@ const MAX_CHUNKS = 64
  * without copying. Each chunk costs a Buffer object, so a client trickling a body byte by byte
  * would make a megabyte cost a hundred; past MAX_CHUNKS it is gathered into one buffer.
  */
-class ChunkSink extends Writable {
+class ChunkSink implements BodySink {
   readonly #length: number
   #chunks: Buffer[] = []
   #whole: Buffer | null = null
   #filled = 0
+  #overrun = false
 
   constructor (length: number) {
-    super()
     this.#length = length
   }
 
@@ -79,12 +115,12 @@ class ChunkSink extends Writable {
     return this.#whole === null ? this.#chunks : [this.#whole.subarray(0, this.#filled)]
   }
 
-  override _write (chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+  write (chunk: Buffer): boolean {
     /* c8 ignore start: Node's parser delivers exactly Content-Length bytes; this keeps a
        change there from writing past the buffer unnoticed */
-    if (this.#filled + chunk.length > this.#length) {
-      cb(new Error('body longer than its Content-Length'))
-      return
+    if (this.#overrun || this.#filled + chunk.length > this.#length) {
+      this.#overrun = true
+      return true
     }
     /* c8 ignore stop */
     if (this.#whole !== null) {
@@ -99,8 +135,18 @@ class ChunkSink extends Writable {
       this.#chunks = []
     }
     this.#filled += chunk.length
-    cb()
+    return true
   }
+
+  end (cb: (err?: Error | null) => void): void {
+    /* c8 ignore next: see write() */
+    cb(this.#overrun ? new Error('body longer than its Content-Length') : null)
+  }
+
+  // Never asks for a pause and never fails while receiving: nothing to listen for.
+  once (): this { return this }
+  on (): this { return this }
+  off (): this { return this }
 }
 
 /**
@@ -120,13 +166,14 @@ async function openTemp<T> (dir: string, opener: (path: string) => T | Promise<T
 }
 
 async function receiveSmall (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  const [create, chmod] = creationMode(options.mode)
   const sink = new ChunkSink(Number(req.headers['content-length']))
   const outcome = await receiveBody(req, sink, options)
   if (!outcome.ok) throw outcome.failure
   let path: string
   let fd: number
   try {
-    ({ path, file: fd } = await openTemp(dir, (p) => openSync(p, CREATE, 0o600), recreateDir))
+    ({ path, file: fd } = await openTemp(dir, (p) => openSync(p, CREATE, create), recreateDir))
   } catch (err) {
     throw failureForFsError(err)
   }
@@ -134,7 +181,7 @@ async function receiveSmall (dir: string, req: IncomingMessage, options: TempUpl
   try {
     writeAllSync(fd, sink.chunks)
     // The mode first, so that an fsync covers it too.
-    fchmodSync(fd, options.mode)
+    if (chmod) fchmodSync(fd, options.mode)
     if (options.fsync) fsyncSync(fd)
     // Closed once, even if close fails: Linux frees the descriptor anyway, and its number may
     // already belong to another request's file.
@@ -151,56 +198,43 @@ async function receiveSmall (dir: string, req: IncomingMessage, options: TempUpl
 // writev may write less than asked (rare for regular files, but allowed): continue after it.
 function writeAllSync (fd: number, chunks: Buffer[]): void {
   let pending = chunks
-  while (pending.length > 0) {
-    let written = writevSync(fd, pending)
-    const rest: Buffer[] = []
-    for (const c of pending) {
-      if (written >= c.length) {
-        written -= c.length
-      } else {
-        rest.push(written > 0 ? c.subarray(written) : c)
-        written = 0
-      }
-    }
-    pending = rest
-  }
+  while (pending.length > 0) pending = unwritten(pending, writevSync(fd, pending))
 }
 
 async function receiveStreaming (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+  const [create, chmod] = creationMode(options.mode)
   let path: string
-  let fh: FileHandle
+  let fd: number
   try {
-    ({ path, file: fh } = await openTemp(dir, async (p) => await open(p, CREATE, 0o600), recreateDir))
+    ({ path, file: fd } = await openTemp(dir, async (p) => await openAsync(p, CREATE, create), recreateDir))
   } catch (err) {
     // Read (and drop) the body first, so the connection stays in step.
     const drained = await receiveBody(req, undefined, { maxBytes: options.maxBytes, gzip: false })
     throw drained.ok || !drained.failure.closeConnection ? failureForFsError(err) : drained.failure
   }
   let committed = false
-  const sink = createWriteStream('', { fd: fh, autoClose: false, highWaterMark: WRITE_HWM })
-  // Errors are reported through receiveBody; this keeps a late one from going unhandled.
-  sink.on('error', noop)
+  const sink = new BatchedFileWriter(fd)
   try {
     const outcome = await receiveBody(req, sink, options)
     if (!outcome.ok) throw outcome.failure
     try {
       // The mode first, so that an fsync covers it too.
-      if (options.sync === true) fchmodSync(fh.fd, options.mode)
-      else await fh.chmod(options.mode)
-      if (options.fsync) await fh.sync()
+      if (chmod && options.sync === true) fchmodSync(fd, options.mode)
+      else if (chmod) await fchmodAsync(fd, options.mode)
+      if (options.fsync) await fsyncAsync(fd)
     } catch (err) {
       throw failureForFsError(err)
     }
     committed = true
     return { path, bytes: outcome.bytes }
   } finally {
-    if (!sink.closed) {
-      // Wait for a write still in flight before the descriptor goes away.
-      const closed = new Promise<void>((resolve) => { sink.once('close', () => resolve()) })
-      sink.destroy()
-      await closed
+    // A write still in flight finishes before the descriptor goes away.
+    await sink.stop()
+    if (options.sync === true) {
+      try { closeSync(fd) } catch { /* Linux frees the descriptor anyway */ }
+    } else {
+      await closeAsync(fd).catch(() => {})
     }
-    await fh.close().catch(() => {})
     if (!committed) await unlink(path).catch(() => {})
   }
 }
@@ -213,5 +247,3 @@ export async function removeTemp (path: string, sync = false): Promise<void> {
   }
   await unlink(path).catch(() => {})
 }
-
-function noop (): void {}

@@ -32,6 +32,8 @@ export interface PutContext {
   readonly syncCommit: boolean
   /** Tells the index about a directory a PUT created (bound once, not per request). */
   readonly onDirectoryCreated: (parent: readonly string[], name: string) => void
+  /** Counts a committed file for `/__status` (bound once). */
+  readonly onFileCommitted: (bytes: number) => void
 }
 
 /** Where a PUT writes: the directory (made if missing), its segments, the name. */
@@ -130,6 +132,7 @@ export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segme
   // With fsync, a 200 means the name survives a power cut too: the directory entry is synced.
   if (ctx.fsync) await syncDirectory(dir)
   index.fileWritten(dirSegments, name, upload.bytes, true)
+  ctx.onFileCommitted(upload.bytes)
 }
 
 async function syncDirectory (dir: string): Promise<void> {

@@ -86,6 +86,23 @@ t.test('/__status has PYME keys plus Root and Cluster', async (t) => {
   t.equal((await fetch(`${s.url}__status?x=1`)).status, 404, 'only the exact path is the status')
 })
 
+t.test('/__status reports the server\'s own CPU time and its committed uploads after PYME\'s keys', async (t) => {
+  const s = await startDataServerForTest(t)
+  type Own = { ServerCPU: { user: number, system: number }, Uploads: { files: number, bytes: number } }
+  const read = async (): Promise<Own & Record<string, unknown>> => await (await fetch(`${s.url}__status`)).json() as Own & Record<string, unknown>
+  const before = await read()
+  t.same(Object.keys(before).slice(11), ['Root', 'Cluster', 'ServerCPU', 'Uploads'], 'added after PYME\'s keys, which stay as they are')
+  t.ok(Number.isInteger(before.ServerCPU.user) && before.ServerCPU.user > 0, 'user CPU in microseconds')
+  t.ok(Number.isInteger(before.ServerCPU.system) && before.ServerCPU.system >= 0, 'system CPU in microseconds')
+  t.same(before.Uploads, { files: 0, bytes: 0 })
+  t.equal((await fetch(`${s.url}own/a.bin`, { method: 'PUT', body: Buffer.alloc(1000, 1) })).status, 200)
+  t.equal((await fetch(`${s.url}own/b.bin`, { method: 'PUT', body: Buffer.alloc(3 << 20, 2) })).status, 200, 'a streamed (large) body counts too')
+  t.equal((await fetch(`${s.url}own/a.bin`, { method: 'PUT', body: 'again' })).status, 405)
+  const after = await read()
+  t.same(after.Uploads, { files: 2, bytes: 1000 + (3 << 20) }, 'only committed files count')
+  t.ok(after.ServerCPU.user + after.ServerCPU.system > before.ServerCPU.user + before.ServerCPU.system, 'the CPU time grows')
+})
+
 t.test('a PYME raw request without Host gets 200; every answer has Content-Length', async (t) => {
   const s = await startDataServerForTest(t)
   const c = await WireClient.connect(s.port)

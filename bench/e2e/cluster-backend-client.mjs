@@ -1,0 +1,81 @@
+// The measured client of bench:e2e: one ClusterBackend series from a camera-like source, in
+// its own process, on the compiled package (dist/, the public API as users import it).
+// Plain JavaScript on purpose: started through the TypeScript loader, the process would hold
+// the TypeScript compiler in its heap (some 18 MB more to mark in every major GC) and its CPU
+// per frame would not be what a user's acquisition pays.
+//
+// Protocol with e2e.bench.ts (one JSON line each way, stdin/stdout):
+//   argv[2]  JSON { servers, side, frames, compression, series, distinct, distribution? }
+//   → {"ready":true}      frames generated, backend initialised (connections open)
+//   ← go                  the parent has sampled CPU; the clock starts
+//   → {"seconds",...}     the last frame is stored (answered 200); then finalize() ran
+//   ← exit
+//
+// The camera owns ONE buffer and reuses it for every frame, as real cameras do: each frame is
+// copied into it (as a frame grabber's DMA would fill it) right before storeFrame, so the
+// backend must not keep a reference past storeFrame (transfer: false, the default). That copy
+// is part of the process's CPU during the run; its cost is measured apart before the run
+// (`fillMs`: CPU ms per fill, the process otherwise idle), since wall time under the others'
+// load would say little.
+import { createInterface } from 'node:readline'
+import { once } from 'node:events'
+import { ClusterBackend } from '../../dist/index.js'
+import { makeCameraFrame } from '../../dist/internal/camera-simulator.js'
+
+const args = JSON.parse(process.argv[2])
+const lines = createInterface({ input: process.stdin })
+const nextLine = async () => (await once(lines, 'line'))[0]
+const say = (obj) => { process.stdout.write(JSON.stringify(obj) + '\n') }
+
+const { servers, side, frames, compression, series, distinct } = args
+const source = Array.from({ length: distinct }, (_, i) => makeCameraFrame(side, side, { seed: 12, frame: i }))
+const camera = new Uint16Array(side * side)
+
+const backend = new ClusterBackend(series, {
+  servers,
+  shape: [side, side],
+  compression,
+  ...(args.distribution === undefined ? {} : { distribution: args.distribution })
+})
+await backend.initialize()
+
+const FILLS = 2 * distinct
+const cpu0 = process.cpuUsage()
+for (let i = 0; i < FILLS; i++) camera.set(source[i % distinct])
+const cpu1 = process.cpuUsage(cpu0)
+const fillMs = (cpu1.user + cpu1.system) / 1000 / FILLS
+
+let stored = 0
+let lastStored = 0
+backend.on('stored', (name) => {
+  if (name.endsWith('.pzf')) {
+    stored++
+    lastStored = performance.now()
+  }
+})
+let failed = 0
+backend.on('failed', () => { failed++ })
+
+say({ ready: true })
+if (await nextLine() !== 'go') process.exit(2)
+
+const started = performance.now()
+for (let i = 0; i < frames; i++) {
+  camera.set(source[i % distinct])
+  if (!backend.storeFrame(i, camera)) await backend.ready()
+}
+const report = await backend.finalize()
+const finished = performance.now()
+const heap = process.memoryUsage()
+say({
+  seconds: ((stored === frames ? lastStored : finished) - started) / 1000,
+  finalizeSeconds: (finished - started) / 1000,
+  stored,
+  failed,
+  bytes: report.bytes ?? null,
+  fillMs,
+  rssMiB: heap.rss / 1048576,
+  externalMiB: heap.external / 1048576
+})
+await nextLine()
+process.exit(0)

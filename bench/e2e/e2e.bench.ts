@@ -1,0 +1,198 @@
+/**
+ * End to end (`npm run bench:e2e`, issue 12): a camera-like series stored with `ClusterBackend`
+ * (the public API, compiled) into data servers in child processes (`pyme-cluster serve`, roots
+ * on tmpfs), next to a raw-socket pipelined client sending the same bytes (the PZF files of
+ * the same frames, encoded beforehand) to the same servers: the ceiling.
+ *
+ *   npm run bench:e2e -- [--case raw-2048,raw-512,huffman-2048,huffman-512] [--servers 1,2]
+ *                        [--runs 3] [--frames N] [--distribution chunked|round-robin|...]
+ *
+ * Per case and server count, `runs` rounds; in each the two clients run in alternating order,
+ * each on fresh servers and roots. Printed: frames/s up to the last frame on disk (answered
+ * 200), pixel MB/s, the ratio to the ceiling (medians), CPU milliseconds per frame of the
+ * client (main thread; threads present before the run: V8 helpers and libuv's pool; threads
+ * started by the run: the encoder workers) and of the server (all its threads, /proc), best
+ * and median. The ClusterBackend runs in its own plain-JavaScript process
+ * (cluster-backend-client.mjs); the ceiling runs in this one (it allocates nothing per frame).
+ * Also printed: PYME's figures as issue 12 measured them on this machine, for reference.
+ *
+ * A benchmark, never a test: it prints numbers and the machine's load.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
+import { encodePzf } from '../../lib/pzf/index.js'
+import { startCheckoutServer, type CheckoutServer } from '../server/checkout-server.js'
+import { cpuSince, threadCpu, type CpuSpent } from '../server/thread-cpu.js'
+import { rawPutRun } from '../streamer/raw-put-client.js'
+
+const CLIENT = fileURLToPath(new URL('./cluster-backend-client.mjs', import.meta.url))
+
+interface Case {
+  readonly name: string
+  readonly side: number
+  readonly frames: number
+  readonly compression: 'raw' | 'huffman'
+}
+
+const ALL: Case[] = [
+  { name: 'raw-2048', side: 2048, frames: 200, compression: 'raw' },
+  { name: 'raw-512', side: 512, frames: 2000, compression: 'raw' },
+  { name: 'huffman-2048', side: 2048, frames: 200, compression: 'huffman' },
+  { name: 'huffman-512', side: 512, frames: 2000, compression: 'huffman' }
+]
+
+/** Issue 12's table (PYME ClusterBackend → PYME server, this machine), printed for reference only. */
+const PYME: Record<string, string> = {
+  'raw-2048': '120–145 fps (best 246, about 2 GB/s); client CPU ≈ 3.3 ms/frame, server ≈ 7.5 ms/frame',
+  'raw-512': '2,240–2,390 fps; server ≈ 0.45 ms/frame',
+  'huffman-2048': '25 fps (60–100 frames; its one send thread codes)'
+}
+
+const { values } = parseArgs({
+  options: {
+    case: { type: 'string', default: ALL.map((c) => c.name).join(',') },
+    servers: { type: 'string', default: '1,2' },
+    runs: { type: 'string', default: '3' },
+    frames: { type: 'string' },
+    distribution: { type: 'string' },
+    pipelining: { type: 'string', default: '16' }
+  }
+})
+const wanted = values.case.split(',').map((s) => s.trim())
+const cases = ALL.filter((c) => wanted.includes(c.name))
+const unknown = wanted.filter((w) => !ALL.some((c) => c.name === w))
+if (unknown.length > 0) throw new Error(`--case: unknown ${unknown.join(', ')} (known: ${ALL.map((c) => c.name).join(', ')})`)
+const serverCounts = values.servers.split(',').map(Number)
+const runs = Number(values.runs)
+const pipelining = Number(values.pipelining)
+/** Distinct frames the camera cycles through (generating a 2048² frame takes tens of ms). */
+const DISTINCT = 8
+
+interface Sample {
+  readonly fps: number
+  readonly mbps: number
+  readonly client: CpuSpent
+  readonly server: number
+  readonly frames: number
+  readonly fillMs?: number
+}
+
+async function withServers<T> (n: number, fn: (servers: CheckoutServer[]) => Promise<T>): Promise<T> {
+  const roots: string[] = []
+  const servers: CheckoutServer[] = []
+  try {
+    for (let k = 0; k < n; k++) {
+      const root = await mkdtemp(join('/dev/shm', 'pyme-e2e-'))
+      roots.push(root)
+      servers.push(await startCheckoutServer(root))
+    }
+    return await fn(servers)
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()))
+    for (const r of roots) await rm(r, { recursive: true, force: true })
+  }
+}
+
+const serverCpu = (servers: CheckoutServer[]): number[] => servers.map((s) => threadCpu(s.pid).total)
+const spentSince = (before: number[], servers: CheckoutServer[]): number =>
+  serverCpu(servers).reduce((sum, t, i) => sum + t - (before[i] ?? 0), 0)
+
+async function runClusterBackend (c: Case, frames: number, servers: CheckoutServer[], series: string): Promise<Sample> {
+  const args = { servers: servers.map((s) => s.url), side: c.side, frames, compression: c.compression, series, distinct: DISTINCT, distribution: values.distribution }
+  const child = spawn(process.execPath, [CLIENT, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const exited = once(child, 'exit')
+  try {
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+    const next = async (): Promise<Record<string, number>> => {
+      const r = await Promise.race([lines.next(), exited.then(() => ({ done: true, value: undefined }))])
+      if (r.done === true || r.value === undefined) throw new Error('the ClusterBackend client exited early')
+      return JSON.parse(r.value as string) as Record<string, number>
+    }
+    await next()
+    const pid = child.pid as number
+    const clientBefore = threadCpu(pid)
+    const serversBefore = serverCpu(servers)
+    child.stdin.write('go\n')
+    const result = await next()
+    const client = cpuSince(clientBefore, threadCpu(pid), pid)
+    const server = spentSince(serversBefore, servers)
+    child.stdin.write('exit\n')
+    const stored = result['stored'] ?? 0
+    if (stored !== frames) throw new Error(`ClusterBackend stored ${stored} of ${frames} frames (${result['failed']} failed)`)
+    const seconds = result['seconds'] as number
+    return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0 }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      await exited
+    }
+  }
+}
+
+async function runCeiling (c: Case, frames: number, servers: CheckoutServer[], prefix: string, bodies: Buffer[]): Promise<Sample> {
+  // The ceiling gets the Streamer's window: `pipelining` requests, at most 64 MiB per node.
+  const window = Math.max(1, Math.min(pipelining, Math.floor(64 * 1024 * 1024 / (bodies[0] as Buffer).length)))
+  const clientBefore = threadCpu()
+  const serversBefore = serverCpu(servers)
+  const r = await rawPutRun(servers.map((s) => s.url), prefix, (n) => bodies[n % bodies.length] as Buffer, Infinity, window, 1, frames)
+  const client = cpuSince(clientBefore, threadCpu())
+  const server = spentSince(serversBefore, servers)
+  if (r.frames !== frames) throw new Error(`raw client stored ${r.frames} of ${frames} (${r.errors} errors)`)
+  return { fps: frames / r.seconds, mbps: frames * c.side * c.side * 2 / r.seconds / 1e6, client, server, frames }
+}
+
+function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+const f0 = (x: number): string => x.toFixed(0)
+const f2 = (x: number): string => x.toFixed(2)
+
+function describe (label: string, s: Sample[]): string {
+  const per = (pick: (x: Sample) => number): number => median(s.map((x) => pick(x) / x.frames))
+  const fill = s[0]?.fillMs === undefined ? '' : `; of it the camera's fill ${f2(median(s.map((x) => x.fillMs ?? 0)))}`
+  return `  ${label.padEnd(14)} fps median ${f0(median(s.map((x) => x.fps))).padStart(5)} best ${f0(Math.max(...s.map((x) => x.fps))).padStart(5)} | ` +
+    `MB/s ${f0(median(s.map((x) => x.mbps))).padStart(5)} | CPU ms/frame: client ${f2(per((x) => x.client.total))} ` +
+    `(main ${f2(per((x) => x.client.main))}, helpers ${f2(per((x) => x.client.helpers))}, workers ${f2(per((x) => x.client.started))}${fill}), ` +
+    `server ${f2(per((x) => x.server))} | fps runs ${s.map((x) => f0(x.fps)).join(' ')}`
+}
+
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
+console.log(`# bench:e2e — node ${process.version}, ${cpus().length} cores, servers: pyme-cluster serve (dist), roots on tmpfs; ${runs} runs alternating; load ${load()}`)
+console.log('# fps = frames / time to the last frame answered 200; MB/s = pixel bytes; CPU from /proc (utime+stime)')
+for (const c of cases) {
+  const frames = values.frames === undefined ? c.frames : Number(values.frames)
+  const source = Array.from({ length: DISTINCT }, (_, i) => makeCameraFrame(c.side, c.side, { seed: 12, frame: i }))
+  const bodies = source.map((f) => Buffer.from(encodePzf(f, { shape: [c.side, c.side], compression: c.compression })))
+  const wire = bodies.reduce((a, b) => a + b.length, 0) / bodies.length
+  console.log(`\n## ${c.name}: ${c.side}x${c.side} uint16 ${c.compression}, ${frames} frames, ${(wire / 1e6).toFixed(2)} MB per file on the wire`)
+  if (PYME[c.name] !== undefined) console.log(`  PYME, measured on this machine per issue 12 (reference, not this run): ${PYME[c.name]}`)
+  for (const n of serverCounts) {
+    const backend: Sample[] = []
+    const ceiling: Sample[] = []
+    for (let r = 0; r < runs; r++) {
+      for (const which of r % 2 === 0 ? ['ceiling', 'backend'] : ['backend', 'ceiling']) {
+        await withServers(n, async (servers) => {
+          // Warm the servers' code paths the same way for both.
+          await rawPutRun(servers.map((s) => s.url), 'warm', bodies[0] as Buffer, Infinity, 4, 1, Math.min(20, frames))
+          if (which === 'ceiling') ceiling.push(await runCeiling(c, frames, servers, `bench/raw_${r}`, bodies))
+          else backend.push(await runClusterBackend(c, frames, servers, `bench/e2e_${c.name}_${r}.pcs`))
+        })
+      }
+    }
+    const ratio = median(backend.map((x) => x.fps)) / median(ceiling.map((x) => x.fps))
+    console.log(` ${n} server${n > 1 ? 's' : ''}: ClusterBackend / raw-socket ceiling = ${f2(ratio)} (median fps)${values.distribution === undefined ? ' — ClusterBackend with its default distribution (chunked, 50 frames per server)' : ` — distribution ${values.distribution}`}`)
+    console.log(describe('ClusterBackend', backend))
+    console.log(describe('raw ceiling', ceiling))
+  }
+}
+console.log(`\nload after: ${load()}`)
