@@ -7,10 +7,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
 import type { NodeFailure } from '../cluster/cluster-types.js'
-import { DestroyedError, InvalidArgumentError, NodeUnreachableError } from '../errors.js'
+import { DestroyedError, NodeUnreachableError } from '../errors.js'
 import { parseServerList } from '../internal/server-address.js'
+import { stoppedExit } from './closed-output.js'
 import type { CliIo } from './command.js'
-import { exitCodes } from './exit-codes.js'
 import { intOption, MAX_TIMER_MS } from './int-option.js'
 
 /** parseArgs options every cluster command accepts. */
@@ -134,8 +134,7 @@ export async function withCluster (values: ClusterArgValues, io: CliIo, fn: (clu
     return await fn(cluster)
   } catch (err) {
     if (!io.signal.aborted) throw err
-    io.stderr.write('pyme-cluster: interrupted\n')
-    return exitCodes.INTERRUPTED
+    return stoppedExit(io)
   } finally {
     io.signal.removeEventListener('abort', onAbort)
     await cluster.close()

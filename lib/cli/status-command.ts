@@ -9,6 +9,7 @@ import { startDiscovery } from '../discovery/start-discovery.js'
 import { silentStatus } from '../cluster/node-status.js'
 import { InvalidArgumentError, NoServersError } from '../errors.js'
 import { clusterOptionsFrom, clusterUsage, parseClusterArgs, formatTable, humanSize } from './cluster-options.js'
+import { stoppedExit } from './closed-output.js'
 import type { CliIo, Command } from './command.js'
 import { exitCodes } from './exit-codes.js'
 
@@ -63,10 +64,7 @@ rely on the exit code.
           await cluster.close()
         }
       } catch (err) {
-        if (io.signal.aborted) {
-          io.stderr.write('pyme-cluster: interrupted\n')
-          return exitCodes.INTERRUPTED
-        }
+        if (io.signal.aborted) return stoppedExit(io)
         // Nothing answers: list what was announced or given, every one of them silent.
         if (!(err instanceof NoServersError) || dir.known().length === 0) throw err
         list = dir.known().map(silentStatus)
