@@ -28,7 +28,8 @@ function overview (): string {
     ...lines,
     '',
     'Run `pyme-cluster <command> --help` for the options of one command.',
-    'Exit codes: see docs/errors.md.',
+    'Documentation ships with the package (node_modules/pyme-cluster/): README.md, docs/cli.md;',
+    'exit codes: docs/errors.md.',
     ''
   ].join('\n')
 }
