@@ -1,11 +1,11 @@
 // An acquisition loop: camera frames streamed into a PYME cluster series with ClusterBackend.
 // Servers: PYME_CLUSTER_SERVERS="http://host:port/ ..." or a data server started here.
-//   node --import=@tapjs/typescript/import examples/acquisition-loop.ts
+//   node acquisition-loop.ts   (Node 22.18+ and 24 run TypeScript; on Node 20: npx tsx acquisition-loop.ts)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ClusterBackend } from '../lib/index.js'
-import { startDataServer } from '../lib/server/index.js'
+import { ClusterBackend } from 'pyme-cluster'
+import { startDataServer } from 'pyme-cluster/server'
 
 const [width, height, frames] = [512, 512, 200]
 const given = process.env['PYME_CLUSTER_SERVERS']?.split(/[\s,]+/).filter(Boolean)

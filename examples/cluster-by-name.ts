@@ -2,12 +2,12 @@
 // here; mDNS on a rig's network). With PYME_CLUSTER=<name> it uses that existing cluster (the
 // default registry and mDNS); otherwise it starts a data server registered as cluster
 // 'example-lab' in a registry of its own (the real one is left alone).
-//   node --import=@tapjs/typescript/import examples/cluster-by-name.ts
+//   node cluster-by-name.ts   (Node 22.18+ and 24 run TypeScript; on Node 20: npx tsx cluster-by-name.ts)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Cluster, ClusterBackend, type ClusterOptions } from '../lib/index.js'
-import { startDataServer } from '../lib/server/index.js'
+import { Cluster, ClusterBackend, type ClusterOptions } from 'pyme-cluster'
+import { startDataServer } from 'pyme-cluster/server'
 
 const existing = process.env['PYME_CLUSTER']
 const dir = existing === undefined ? await mkdtemp(join(tmpdir(), 'example-')) : null

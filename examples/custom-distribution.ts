@@ -1,11 +1,11 @@
 // A custom distribution function: which data server each file of a series goes to.
 // Servers: PYME_CLUSTER_SERVERS="http://a/ http://b/ ..." or two data servers started here.
-//   node --import=@tapjs/typescript/import examples/custom-distribution.ts
+//   node custom-distribution.ts   (Node 22.18+ and 24 run TypeScript; on Node 20: npx tsx custom-distribution.ts)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ClusterBackend, type DistributionFn } from '../lib/index.js'
-import { startDataServer } from '../lib/server/index.js'
+import { ClusterBackend, type DistributionFn } from 'pyme-cluster'
+import { startDataServer } from 'pyme-cluster/server'
 
 const given = process.env['PYME_CLUSTER_SERVERS']?.split(/[\s,]+/).filter(Boolean)
 const root = given === undefined ? await mkdtemp(join(tmpdir(), 'example-')) : null

@@ -1,12 +1,12 @@
 // Reading a series back: metadata, events and frames, from a cluster (PYME's series or ours)
 // or from a local folder.
-//   node --import=@tapjs/typescript/import examples/read-series.ts [PYME-CLUSTER://<cluster>/<series> | <folder>]
+//   node read-series.ts [PYME-CLUSTER://<cluster>/<series> | <folder>]   (Node 22.18+; on 20: npx tsx)
 // Without an argument it writes a small series to a data server started here and reads that.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ClusterBackend, SeriesReader } from '../lib/index.js'
-import { startDataServer } from '../lib/server/index.js'
+import { ClusterBackend, SeriesReader } from 'pyme-cluster'
+import { startDataServer } from 'pyme-cluster/server'
 
 let uri = process.argv[2]
 const root = uri === undefined ? await mkdtemp(join(tmpdir(), 'example-')) : null

@@ -1,10 +1,9 @@
 #!/bin/sh
 # Uploading with curl to a PYME data server (ours or PYME's own): write-once PUT, listings, GET.
-# Server: the first of PYME_CLUSTER_SERVERS ("http://host:port/ ..."), or one started here
-# with `pyme-cluster serve` (run `npm run build` first).
-#   sh examples/upload-with-curl.sh
+# Server: the first of PYME_CLUSTER_SERVERS ("host:port ..."), or one started here with the
+# installed package's `pyme-cluster serve` (in this repository: `npm run build` first).
+#   sh upload-with-curl.sh      (in a project with `npm install pyme-cluster`)
 set -eu
-repo=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -16,16 +15,15 @@ trap cleanup EXIT
 if [ -n "${PYME_CLUSTER_SERVERS:-}" ]; then
   url=$(printf '%s\n' "$PYME_CLUSTER_SERVERS" | tr ', ' '\n\n' | grep . | head -n 1)
 else
-  # A loopback server on a free port, not advertised; it prints its URL when it listens.
-  node "$repo/bin/pyme-cluster.js" serve --root "$tmp/data" --port 0 --host 127.0.0.1 --advertise none > "$tmp/log" &
+  # A loopback server on a free port, not advertised: `node <bin>` (not npx), so that our
+  # SIGTERM reaches it; --json prints {"event":"ready","url":...} once it listens.
+  bin=$(dirname "$(node -p "require.resolve('pyme-cluster/package.json')")")/bin/pyme-cluster.js
+  mkfifo "$tmp/ready"
+  node "$bin" serve --json --root "$tmp/data" --port 0 --host 127.0.0.1 --advertise none > "$tmp/ready" &
   server_pid=$!
-  url=
-  for _ in $(seq 100); do
-    url=$(grep -o 'http://[0-9.]*:[0-9]*/' "$tmp/log" | head -n 1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { echo "the server did not start:" >&2; cat "$tmp/log" >&2; exit 1; }
+  exec 3< "$tmp/ready"
+  read -r ready <&3 || { echo "the server did not start" >&2; exit 1; }
+  url=$(printf '%s\n' "$ready" | sed 's/.*"url":"\([^"]*\)".*/\1/')
 fi
 case "$url" in http://*) ;; *) url="http://$url" ;; esac
 case "$url" in */) ;; *) url="$url/" ;; esac

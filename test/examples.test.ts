@@ -1,7 +1,9 @@
 /**
  * Runs every example in examples/ as a user would (its own process, the TypeScript loader),
  * against real data servers on loopback: given through PYME_CLUSTER_SERVERS, or started by
- * the example itself. The examples must stay short (< 60 lines).
+ * the example itself. The examples import `pyme-cluster` by name; here it resolves to the
+ * sources (test/helpers/self-import.mjs), and test/package/ runs them again against the packed
+ * and installed package. The examples must stay short (< 60 lines).
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -17,6 +19,8 @@ import { startDataServers } from './helpers/data-servers.js'
 const run = promisify(execFile)
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const examples = join(repo, 'examples')
+// The examples import 'pyme-cluster' as users do; here that name resolves to the sources.
+const selfImport = new URL('./helpers/self-import.mjs', import.meta.url).href
 
 async function env (t: Test, extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   const tmp = await mkdtemp(join(tmpdir(), 'pyme-examples-'))
@@ -28,13 +32,13 @@ async function env (t: Test, extra: Record<string, string> = {}): Promise<NodeJS
 }
 
 async function example (name: string, environment: NodeJS.ProcessEnv, args: string[] = []): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import=@tapjs/typescript/import', join(examples, name), ...args], { cwd: repo, env: environment, timeout: 120_000 })
+  const { stdout } = await run(process.execPath, ['--import=@tapjs/typescript/import', `--import=${selfImport}`, join(examples, name), ...args], { cwd: repo, env: environment, timeout: 120_000 })
   return stdout
 }
 
 t.test('every example is short and tested here', async (t) => {
   const names = (await readdir(examples)).sort()
-  t.same(names, ['acquisition-loop.ts', 'cluster-by-name.ts', 'custom-distribution.ts', 'read-series.ts', 'upload-with-curl.sh'])
+  t.same(names, ['acquisition-loop.ts', 'cluster-by-name.ts', 'custom-distribution.ts', 'read-series.ts', 'servers-as-children.ts', 'upload-with-curl.sh'])
   for (const n of names) {
     const lines = (await readFile(join(examples, n), 'utf8')).split('\n').length
     t.ok(lines < 60, `${n}: ${lines} lines`)
@@ -80,6 +84,16 @@ t.test('cluster-by-name through its own registry', async (t) => {
   t.match(out, /^examples\/: by-name-\d+\.pcs\/$/m)
 })
 
+// The example starts bin/pyme-cluster.js, which runs the build (npm ci builds it).
+const built = existsSync(join(repo, 'dist', 'cli', 'run-cli.js'))
+
+t.test('servers-as-children', { skip: built ? false : 'dist/ is not built (npm run build)' }, async (t) => {
+  const out = await example('servers-as-children.ts', await env(t))
+  t.equal([...out.matchAll(/^node[01]: ready at http:\/\/127\.0\.0\.1:\d+\/ \(pid \d+, root .*node[01]\)$/gm)].length, 2, out)
+  t.match(out, /^PYME-CLUSTER:\/\/\/examples\/children-\d+\.pcs: 100 frames, complete true$/m)
+  t.equal([...out.matchAll(/^server pid \d+ stopped, exit code 0$/gm)].length, 2, 'both stopped cleanly by SIGTERM')
+})
+
 t.test('upload-with-curl.sh', { skip: existsSync('/usr/bin/curl') || existsSync('/bin/curl') ? false : 'curl is not installed' }, async (t) => {
   const [server] = await startDataServers(t, 1)
   const { stdout } = await run('sh', [join(examples, 'upload-with-curl.sh')], { cwd: repo, env: await env(t, { PYME_CLUSTER_SERVERS: server!.url.replace('http://', '') }), timeout: 60_000 })
@@ -88,7 +102,7 @@ t.test('upload-with-curl.sh', { skip: existsSync('/usr/bin/curl') || existsSync(
   t.same(await readdir(join(server!.root, 'examples', dir ?? '')), ['notes.json'])
 
   // Starting its own server needs the built CLI (npm ci builds it).
-  if (existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
+  if (built) {
     const own = await run('sh', [join(examples, 'upload-with-curl.sh')], { cwd: repo, env: await env(t), timeout: 60_000 })
     t.match(own.stdout, /again: 405/)
   }

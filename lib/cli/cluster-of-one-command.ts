@@ -21,6 +21,7 @@ Options:
   --cluster NAME   cluster name (default: this computer's name)
   --port N         port (default 0: any free one)
   --registry FILE  SQLite registry (default: <tmp>/_pyme-http.sqlite, where PYME looks)
+  --json           JSON lines: {"event":"ready","url","port","root",...}, then {"event":"stopped",...}
   -h, --help       this text
 `
 
@@ -31,7 +32,8 @@ async function runClusterOfOne (args: readonly string[], io: CliIo): Promise<num
       root: { type: 'string' },
       cluster: { type: 'string' },
       port: { type: 'string' },
-      registry: { type: 'string' }
+      registry: { type: 'string' },
+      json: { type: 'boolean', default: false }
     },
     strict: true,
     allowPositionals: false
@@ -44,7 +46,7 @@ async function runClusterOfOne (args: readonly string[], io: CliIo): Promise<num
     ...(values.root === undefined ? {} : { root: values.root }),
     ...(values.cluster === undefined ? {} : { cluster: values.cluster }),
     ...(values.registry === undefined ? {} : { registryPath: values.registry })
-  }, io)
+  }, io, values.json)
 }
 
 export const clusterOfOneCommand: Command = {

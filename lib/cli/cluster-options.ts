@@ -7,10 +7,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
 import type { NodeFailure } from '../cluster/cluster-types.js'
-import { DestroyedError, InvalidArgumentError, NodeUnreachableError } from '../errors.js'
-import { parseServerList, serverUrl } from '../discovery/server-list.js'
+import { DestroyedError, NodeUnreachableError } from '../errors.js'
+import { parseServerList } from '../internal/server-address.js'
+import { stoppedExit } from './closed-output.js'
 import type { CliIo } from './command.js'
-import { exitCodes } from './exit-codes.js'
 import { intOption, MAX_TIMER_MS } from './int-option.js'
 
 /** parseArgs options every cluster command accepts. */
@@ -46,7 +46,8 @@ export interface ClusterArgValues {
 /** Help text of the shared options and the exit codes. */
 export const clusterArgsHelp = `Finding the cluster:
   --cluster NAME           cluster (default: $PYME_CLUSTER, PYME's config.yaml dataserver-filter, this computer's name)
-  --servers URL,...        data servers to use as given (also $PYME_CLUSTER_SERVERS); mDNS is then off
+  --servers ADDR,...       data servers to use, as host:port, host or http://host:port/ (also
+                           $PYME_CLUSTER_SERVERS); exactly these unless --cluster or --registry
   --substring              match the cluster name as a substring of server names (PYME's rule; '' = every cluster)
   --no-mdns                do not browse mDNS
   --mdns-interface IF      browse mDNS on this interface (name or IPv4 address) only
@@ -79,9 +80,17 @@ ReturnType<typeof parseArgs<{ args: string[], allowPositionals: true, strict: tr
   return parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { ...clusterArgOptions, ...extra } })
 }
 
-/** ClusterOptions from the shared command-line options. */
+/**
+ * ClusterOptions from the shared command-line options. Servers given (`--servers` or
+ * `$PYME_CLUSTER_SERVERS`) without `--cluster` or `--registry` are used alone: no mDNS and no
+ * registry, so the command talks to exactly those servers and names them in its messages.
+ */
 export function clusterOptionsFrom (values: ClusterArgValues, io: CliIo): ClusterOptions {
-  const servers = values.servers?.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== '')
+  const given = values.servers !== undefined
+    ? parseServerList(values.servers, '--servers')
+    : parseServerList(io.env['PYME_CLUSTER_SERVERS'] ?? '', 'PYME_CLUSTER_SERVERS')
+  const servers = given.map((s) => s.url)
+  const alone = servers.length > 0 && values.cluster === undefined && values.registry === undefined
   const timeout = intOption(values['discovery-timeout'], 'discovery-timeout', 0, MAX_TIMER_MS)
   const request = intOption(values.timeout, 'timeout', 1, MAX_TIMER_MS)
   let mdns: ClusterOptions['mdns']
@@ -90,10 +99,10 @@ export function clusterOptionsFrom (values: ClusterArgValues, io: CliIo): Cluste
   return {
     env: io.env,
     ...(values.cluster === undefined ? {} : { cluster: values.cluster }),
-    ...(servers === undefined || servers.length === 0 ? {} : { servers }),
+    ...(servers.length === 0 ? {} : { servers }),
     ...(values.substring === true ? { serverfilter: { match: 'substring' } } : {}),
     ...(mdns === undefined ? {} : { mdns }),
-    ...(values['no-registry'] === true ? { registry: false } : values.registry === undefined ? {} : { registry: { path: values.registry } }),
+    ...(values['no-registry'] === true || alone ? { registry: false } : values.registry === undefined ? {} : { registry: { path: values.registry } }),
     ...(timeout === undefined ? {} : { discoveryTimeoutMs: timeout }),
     ...(request === undefined ? {} : { listTimeoutMs: request, getTimeoutMs: request, putTimeoutMs: request, statusTimeoutMs: request, globTimeoutMs: request })
   }
@@ -103,12 +112,12 @@ export function clusterOptionsFrom (values: ClusterArgValues, io: CliIo): Cluste
  * Connects, runs `fn`, and closes the client. An interrupt (io.signal) destroys the client so
  * that running requests end at once; the command then exits 130.
  */
-export async function withCluster (values: ClusterArgValues, io: CliIo, fn: (cluster: Cluster) => Promise<number>): Promise<number> {
-  const options = clusterOptionsFrom(values, io)
+export async function withCluster (values: ClusterArgValues, io: CliIo, fn: (cluster: Cluster) => Promise<number>, extra: Partial<ClusterOptions> = {}): Promise<number> {
+  const options = { ...clusterOptionsFrom(values, io), ...extra }
   const cluster = await Cluster.connect(options)
   // Servers named on the command line that did not answer are left out: say so.
   const live = new Set(cluster.servers().map((s) => s.url))
-  const missing = parseServerList(options.servers ?? []).map((s) => serverUrl(s.address, s.port)).filter((url) => !live.has(url))
+  const missing = (options.servers ?? []).filter((url) => !live.has(url))
   if (missing.length > 0 && values.strict === true) {
     await cluster.close()
     throw new NodeUnreachableError(`${missing.join(', ')} did not answer`)
@@ -125,8 +134,7 @@ export async function withCluster (values: ClusterArgValues, io: CliIo, fn: (clu
     return await fn(cluster)
   } catch (err) {
     if (!io.signal.aborted) throw err
-    io.stderr.write('pyme-cluster: interrupted\n')
-    return exitCodes.INTERRUPTED
+    return stoppedExit(io)
   } finally {
     io.signal.removeEventListener('abort', onAbort)
     await cluster.close()

@@ -29,6 +29,7 @@ import type { CliIo, Command } from './command.js'
 import { DemoCamera } from './demo-camera.js'
 import { startDemoCluster, type DemoCluster, type DemoServerMode } from './demo-cluster.js'
 import { cameraVerdicts, formatTable, mb, progressLine, type CameraVerdict } from './demo-report.js'
+import { stoppedExit } from './closed-output.js'
 import { DEMO_USAGE, parseDemoArgs, type DemoSettings } from './demo-settings.js'
 import { VERIFY_BAD_HEADER, VERIFY_OK, type DemoVerifyArg } from './demo-verify.js'
 import { exitCodes } from './exit-codes.js'
@@ -283,8 +284,7 @@ async function runDemo (args: readonly string[], io: CliIo): Promise<number> {
 }
 
 function interrupted (io: CliIo): number {
-  io.stderr.write('pyme-cluster demo: interrupted\n')
-  return exitCodes.INTERRUPTED
+  return stoppedExit(io, 'pyme-cluster demo')
 }
 
 /** JSON output: errors as `{ name, code, message }`, everything else as is. */

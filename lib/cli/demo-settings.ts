@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import type { BackendQuantization } from '../backends/series-backend-options.js'
 import { InvalidArgumentError } from '../errors.js'
+import { parseServerList } from '../internal/server-address.js'
 import type { DemoServerMode } from './demo-cluster.js'
 import { intOption } from './int-option.js'
 
@@ -33,7 +34,7 @@ Cluster:
   --server MODE        process (each server in a child process, default) or in-process
   --keep               keep the temporary root (the series stays readable there)
   --cluster NAME       stream to an existing cluster found by discovery instead
-  --servers URLS       stream to these data servers instead (comma separated)
+  --servers ADDRS      stream to these data servers instead (host:port or http://host:port/, comma separated)
 Output:
   --json               the summary as JSON on stdout
   -h, --help           this text
@@ -115,8 +116,8 @@ export function parseDemoArgs (args: readonly string[]): DemoSettings {
     throw new InvalidArgumentError('invalid --nodes/--server/--keep: they apply to local servers, not to --cluster or --servers')
   }
   if (v.cluster === '') throw new InvalidArgumentError('invalid --cluster: expected a cluster name')
-  const servers = v.servers === undefined ? null : v.servers.split(/[\s,]+/).filter((x) => x !== '')
-  if (servers?.length === 0) throw new InvalidArgumentError('invalid --servers: expected http://host:port/ URLs')
+  const servers = v.servers === undefined ? null : parseServerList(v.servers, '--servers').map((s) => s.url)
+  if (servers?.length === 0) throw new InvalidArgumentError('invalid --servers: expected host:port or http://host:port/ addresses')
   return {
     width,
     height,

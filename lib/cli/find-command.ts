@@ -6,8 +6,8 @@ import { InvalidArgumentError } from '../errors.js'
 import { fnmatchPattern } from '../internal/fnmatch.js'
 import type { NodeFailure } from '../cluster/cluster-types.js'
 import { clusterUsage, parseClusterArgs, failureJson, reportUnreachable, withCluster } from './cluster-options.js'
+import { stoppedExit } from './closed-output.js'
 import type { Command } from './command.js'
-import { exitCodes } from './exit-codes.js'
 import { intOption } from './int-option.js'
 
 export const findCommand: Command = {
@@ -44,7 +44,7 @@ file and directory below it that matches.
       }
       // The walk yields a directory's contents at its depth; entries at maxDepth + 1 are not listed.
       for await (const step of cluster.walk(top, { maxDepth: Math.max(0, maxDepth - 1) })) {
-        if (io.signal.aborted) return exitCodes.INTERRUPTED
+        if (io.signal.aborted) return stoppedExit(io)
         for (const f of step.unreachable) failures.set(f.server.url, f)
         if (maxDepth === 0) break
         const prefix = step.path === '' ? '' : `${step.path}/`

@@ -3,7 +3,7 @@
  * (PROTOCOL.md §5.3), with series and completion flags, sizes human-readable.
  */
 import type { DirectoryEntry } from '../cluster/cluster-types.js'
-import { InvalidArgumentError, NotFoundError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { clusterUsage, parseClusterArgs, failureJson, formatTable, humanSize, reportUnreachable, withCluster } from './cluster-options.js'
 import type { Command } from './command.js'
 
@@ -46,12 +46,8 @@ Series directories are marked (series, complete / in progress). The root by defa
       reportUnreachable(listing.unreachable, io, values.strict, 'the listing')
       let entries = listing.entries
       if (!listing.exists) {
-        // `ls file` shows that one entry, as ls(1) does.
-        const one = await cluster.stat(target).catch((err: unknown) => {
-          if (err instanceof NotFoundError) throw new NotFoundError(`'${target}' does not exist in cluster '${cluster.cluster}'`)
-          throw err
-        })
-        entries = [one]
+        // `ls file` shows that one entry, as ls(1) does (NotFoundError naming where it looked).
+        entries = [await cluster.stat(target)]
       }
       if (values.json) {
         io.stdout.write(JSON.stringify({ path: listing.path, entries: entries.map(entryJson), unreachable: listing.unreachable.map(failureJson) }) + '\n')

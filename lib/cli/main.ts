@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { PymeError } from '../errors.js'
 import type { CliIo } from './command.js'
+import { watchOutput } from './closed-output.js'
 import { commands } from './commands.js'
 import { exitCodeFor, exitCodes } from './exit-codes.js'
 
@@ -27,13 +28,31 @@ function overview (): string {
     ...lines,
     '',
     'Run `pyme-cluster <command> --help` for the options of one command.',
-    'Exit codes: see docs/errors.md.',
+    'Documentation ships with the package (node_modules/pyme-cluster/): README.md, docs/cli.md;',
+    'exit codes: docs/errors.md.',
     ''
   ].join('\n')
 }
 
-/** Runs one CLI invocation with explicit streams; resolves to the exit code. */
+/**
+ * Runs one CLI invocation with explicit streams; resolves to the exit code. When stdout's
+ * reader goes away (`| head`), the command is stopped quietly and the exit code is 0.
+ */
 export async function main (argv: readonly string[], io: CliIo): Promise<number> {
+  const output = watchOutput(io.stdout, io.stderr, io.signal)
+  try {
+    const code = await dispatch(argv, { ...io, signal: output.signal })
+    const failed = output.writeError()
+    if (failed !== undefined && !output.readerGone()) return report(failed, io)
+    return output.readerGone() ? exitCodes.OK : code
+  } catch (err) {
+    return output.readerGone() ? exitCodes.OK : report(output.writeError() ?? err, io)
+  } finally {
+    output.dispose()
+  }
+}
+
+async function dispatch (argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(overview())
@@ -53,11 +72,7 @@ export async function main (argv: readonly string[], io: CliIo): Promise<number>
     io.stdout.write(command.usage.endsWith('\n') ? command.usage : command.usage + '\n')
     return exitCodes.OK
   }
-  try {
-    return await command.run(rest, io)
-  } catch (err) {
-    return report(err, io)
-  }
+  return await command.run(rest, io)
 }
 
 function report (err: unknown, io: CliIo): number {
@@ -71,6 +86,10 @@ function report (err: unknown, io: CliIo): number {
       e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     io.stderr.write(`pyme-cluster: ${String(e.message)}\n`)
     return exitCodes.USAGE
+  }
+  if (e?.code === 'EIO' || e?.code === 'ENOSPC' || e?.code === 'EBADF') {
+    io.stderr.write(`pyme-cluster: cannot write the output: ${String(e.message)}\n`)
+    return exitCodes.FAILURE
   }
   io.stderr.write(`pyme-cluster: ${err instanceof Error ? err.message : String(err)}\n`)
   return exitCodes.FAILURE

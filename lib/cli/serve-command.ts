@@ -36,7 +36,13 @@ Options:
   --max-body BYTES         largest accepted upload (default 8 GiB)
   --test-mode              PYME's -t: accept PUTs, store nothing (bandwidth tests)
   --test-delay-ms N        PYME's --timeout-test: delay every GET and PUT
+  --json                   print JSON lines instead: {"event":"ready","url","port","root",...}
+                           once serving, {"event":"stopped",...} once stopped
   -h, --help               this text
+
+Supervised (systemd, a process manager, a program's child process): run
+'node <package>/bin/pyme-cluster.js serve ...' directly; through npx or npm run it still
+stops on SIGTERM, half a second later. See docs/server.md.
 `
 
 /** One line describing a running server. */
@@ -48,19 +54,39 @@ export function describeServer (server: DataServer): string {
 }
 
 /**
- * Starts a server, reports it, waits for io.signal, closes it and reports again.
- * Shared by `serve` and `cluster-of-one`.
+ * The `--json` ready line: one JSON object on one line, printed once the server accepts
+ * connections, for supervisors and programs that start servers (`--port 0` included).
  */
-export async function serveUntilAborted (name: string, options: DataServerOptions, io: CliIo): Promise<number> {
+export function readyJson (server: DataServer): string {
+  return JSON.stringify({
+    event: 'ready',
+    url: server.url,
+    port: server.port,
+    root: server.root,
+    address: server.address,
+    cluster: server.cluster,
+    advertise: server.advertise,
+    instanceName: server.instanceName,
+    pid: process.pid
+  })
+}
+
+/**
+ * Starts a server, reports it, waits for io.signal, closes it and reports again (one line
+ * each; JSON lines with `json`). Shared by `serve` and `cluster-of-one`.
+ */
+export async function serveUntilAborted (name: string, options: DataServerOptions, io: CliIo, json = false): Promise<number> {
   if (io.signal.aborted) return exitCodes.INTERRUPTED
   const server = await startDataServer({ ...options, env: io.env })
-  io.stdout.write(`pyme-cluster ${name}: ${describeServer(server)}\n`)
+  io.stdout.write(json ? readyJson(server) + '\n' : `pyme-cluster ${name}: ${describeServer(server)}\n`)
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve()
     else io.signal.addEventListener('abort', () => resolve(), { once: true })
   })
   await server.close()
-  io.stdout.write(`pyme-cluster ${name}: stopped (${server.url}, root ${server.root})\n`)
+  io.stdout.write(json
+    ? JSON.stringify({ event: 'stopped', url: server.url, root: server.root }) + '\n'
+    : `pyme-cluster ${name}: stopped (${server.url}, root ${server.root})\n`)
   return exitCodes.OK
 }
 
@@ -82,7 +108,8 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
       countdir: { type: 'boolean', default: false },
       'max-body': { type: 'string' },
       'test-mode': { type: 'boolean', default: false },
-      'test-delay-ms': { type: 'string' }
+      'test-delay-ms': { type: 'string' },
+      json: { type: 'boolean', default: false }
     },
     strict: true,
     allowPositionals: false
@@ -115,7 +142,7 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
     ...(maxBody === undefined ? {} : { maxBodyBytes: maxBody }),
     ...(delay === undefined ? {} : { testDelayMs: delay })
   }
-  return serveUntilAborted('serve', options, io)
+  return serveUntilAborted('serve', options, io, values.json)
 }
 
 export const serveCommand: Command = {

@@ -27,7 +27,7 @@ A file listed by more than one server was written twice (PYME cannot prevent tha
       const kind = e.isDirectory ? (e.isSeries ? `series directory (${e.isComplete ? 'complete' : 'in progress'})` : 'directory') : 'file'
       io.stdout.write(formatTable([
         ['path:', e.path === '' ? '/' : e.path],
-        ['uri:', formatClusterUri(cluster.cluster, e.isDirectory && e.path !== '' ? `${e.path}/` : e.path)],
+        ['uri:', formatClusterUri(cluster.serverfilter, e.isDirectory && e.path !== '' ? `${e.path}/` : e.path)],
         ['type:', kind],
         ['flags:', `${e.flags} (${flagColumn(e)})`],
         ['size:', e.isDirectory ? `${sizeColumn(e)} (approximate)` : `${sizeColumn(e)} (${e.size} bytes)`],

@@ -47,6 +47,17 @@ export class ClusterContext {
 
   get cluster (): string { return this.dir.cluster }
 
+  /**
+   * Where this client looks, for messages: `cluster 'lab1'`, or, for servers given without a
+   * cluster name, the servers in use (`data servers http://a:15348/, http://b:15348/`).
+   */
+  where (): string {
+    if (this.opts.scope === 'cluster') return `cluster '${this.cluster}'`
+    const urls = this.dir.servers().map((s) => s.url)
+    if (urls.length === 0) return 'the data servers given (none answers)'
+    return `data server${urls.length === 1 ? '' : 's'} ${urls.length > 4 ? `${urls.slice(0, 4).join(', ')} and ${urls.length - 4} more` : urls.join(', ')}`
+  }
+
   /** The live servers; waits up to `discoveryTimeoutMs` (NoServersError) when there are none. */
   async live (): Promise<readonly DataServerInfo[]> {
     let now = this.dir.servers()

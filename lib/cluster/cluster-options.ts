@@ -3,6 +3,7 @@
  * the option). Defaults follow PYME's client (PROTOCOL.md §5.11) where it has one.
  */
 import { InvalidArgumentError } from '../errors.js'
+import { parseServerAddress } from '../internal/server-address.js'
 import { MAX_TIMER_MS, optionMax } from '../internal/timer-limit.js'
 import type { DiscoveryOptions } from '../discovery/start-discovery.js'
 import type { NodeDirectory } from '../discovery/node-directory.js'
@@ -83,6 +84,13 @@ export interface ClusterOptions extends DiscoveryOptions {
   readonly existenceCheck?: 'cache' | 'cluster'
 }
 
+/**
+ * What a client names in its messages and URIs: a cluster (by name), or the data servers it
+ * was given without a cluster name (then the computer's name, the default cluster, would be a
+ * false claim).
+ */
+export type ClusterScope = 'cluster' | 'servers'
+
 /** Options after defaults and validation. */
 export interface ResolvedClusterOptions {
   readonly discoveryTimeoutMs: number
@@ -111,6 +119,7 @@ export interface ResolvedClusterOptions {
   readonly localRoots: ReadonlyMap<string, string>
   readonly emptyServerfilter: 'connected' | 'all'
   readonly existenceCheck: 'cache' | 'cluster'
+  readonly scope: ClusterScope
 }
 
 function int (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number {
@@ -129,15 +138,10 @@ function oneOf<T extends string> (options: ClusterOptions, name: keyof ClusterOp
   return v as T
 }
 
-function normaliseUrl (url: string): string {
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid localBypass.roots: '${url}' is not a URL`, { cause: err })
-  }
-  if (u.protocol !== 'http:') throw new InvalidArgumentError(`invalid localBypass.roots: '${url}' is not an http:// URL`)
-  return `http://${u.host}/`
+function scopeOf (options: ClusterOptions): ClusterScope {
+  if (options.cluster !== undefined || options.directory !== undefined) return 'cluster'
+  const given = options.servers ?? (options.env ?? process.env)['PYME_CLUSTER_SERVERS']?.split(/[\s,]+/).filter((s) => s !== '')
+  return given !== undefined && given.length > 0 ? 'servers' : 'cluster'
 }
 
 /** Applies defaults; throws InvalidArgumentError naming the bad option. */
@@ -150,7 +154,7 @@ export function resolveClusterOptions (options: ClusterOptions): ResolvedCluster
     if (typeof given !== 'object' || given === null) throw new InvalidArgumentError('invalid localBypass.roots: expected an object')
     for (const [url, root] of Object.entries(given)) {
       if (typeof root !== 'string' || root === '') throw new InvalidArgumentError(`invalid localBypass.roots: root of '${url}' must be a directory path`)
-      roots.set(normaliseUrl(url), root)
+      roots.set(parseServerAddress(url, 'localBypass.roots').url, root)
     }
   } else if (typeof bypass !== 'boolean') {
     throw new InvalidArgumentError('invalid localBypass: expected a boolean or { roots }')
@@ -185,6 +189,7 @@ export function resolveClusterOptions (options: ClusterOptions): ResolvedCluster
     localBypass: bypass !== false,
     localRoots: roots,
     emptyServerfilter: oneOf(options, 'emptyServerfilter', ['connected', 'all'] as const),
-    existenceCheck: oneOf(options, 'existenceCheck', ['cache', 'cluster'] as const)
+    existenceCheck: oneOf(options, 'existenceCheck', ['cache', 'cluster'] as const),
+    scope: scopeOf(options)
   }
 }

@@ -29,7 +29,7 @@ import { FileReader } from './file-reader.js'
 import { FileWriter } from './file-writer.js'
 import type { MergedEntry } from './listing-merge.js'
 import { FileType } from './node-listing.js'
-import { describeStatus } from './node-status.js'
+import { describeStatus, serverInfo, silentStatus } from './node-status.js'
 import { UnionListing, type Gathered } from './union-listing.js'
 
 export class Cluster {
@@ -73,6 +73,13 @@ export class Cluster {
 
   /** The cluster name (serverfilter) this client is connected to. */
   get cluster (): string { return this.#ctx.cluster }
+
+  /**
+   * The serverfilter of the `PYME-CLUSTER://` URIs this client names files by: the cluster
+   * name, or `''` (`PYME-CLUSTER:///path`, as `ClusterBackend.getURL()` writes it) when the
+   * servers were given without a cluster name.
+   */
+  get serverfilter (): string { return this.#ctx.opts.scope === 'servers' ? '' : this.#ctx.cluster }
 
   /** The node directory in use (live servers, 'add'/'remove' events). */
   get directory (): NodeDirectory { return this.#ctx.dir }
@@ -133,7 +140,7 @@ export class Cluster {
         return { name: '', path: '', isDirectory: true, flags: FileType.DIRECTORY, size: 0, isSeries: false, isComplete: false, locations: urls }
       }
       const found = await this.#union.lookup(p, 'either')
-      if (found === undefined) throw new NotFoundError(`'${p}' does not exist in cluster '${this.cluster}'`)
+      if (found === undefined) throw new NotFoundError(`'${p}' does not exist in ${this.#ctx.where()}`)
       return found
     })
   }
@@ -152,7 +159,7 @@ export class Cluster {
     while (stack.length > 0) {
       const [dir, depth] = stack.pop() as [string, number]
       const listing = await this.#op(async () => await this.#names(dir, options))
-      if (first && !listing.exists) throw new NotFoundError(`'${root}' is not a directory of cluster '${this.cluster}'`)
+      if (first && !listing.exists) throw new NotFoundError(`'${root}' is not a directory in ${this.#ctx.where()}`)
       first = false
       const directories: string[] = []
       const files: string[] = []
@@ -267,12 +274,18 @@ export class Cluster {
 
   // ── status and lifecycle ────────────────────────────────────────────────────────────────
 
-  /** Every live server's `/__status` (PYME's `get_status`); unresponsive ones with `error`. */
+  /**
+   * Every server discovery knows of (PYME's `get_status`): each live server's `/__status`, and
+   * `responsive: false` with `error` for one whose status request failed or that was announced
+   * (registry row, static list, mDNS) but does not answer a connection at all.
+   */
   status (options: { readonly timeoutMs?: number } = {}): Promise<NodeStatus[]> {
     return this.#op(async () => {
       const ctx = this.#ctx
       const timeoutMs = options.timeoutMs ?? ctx.opts.statusTimeoutMs
-      return await Promise.all(this.servers().map(async (server): Promise<NodeStatus> => {
+      return await Promise.all(ctx.dir.known().map(async (known): Promise<NodeStatus> => {
+        if (!known.answering) return silentStatus(known)
+        const server = serverInfo(known)
         try {
           return describeStatus(server, await ctx.nodes.client(server).status({ timeoutMs, signal: ctx.signal }))
         } catch (err) {

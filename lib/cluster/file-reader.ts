@@ -7,7 +7,7 @@
  * NodeUnreachableError (they could not be reached).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DestroyedError, InvalidArgumentError, NodeUnreachableError, NotFoundError, OperationTimeoutError, type PymeError } from '../errors.js'
+import { DestroyedError, InvalidArgumentError, InvalidNameError, NodeUnreachableError, NotFoundError, OperationTimeoutError, type PymeError } from '../errors.js'
 import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import type { DataServerInfo } from '../discovery/node-directory.js'
 import { encodeClusterPath, splitClusterPath } from '../internal/cluster-path.js'
@@ -108,7 +108,7 @@ export class FileReader {
           // Found earlier in this call on a server that then failed (and left the live set):
           // the file exists, it cannot be read now.
           if (last !== undefined && !(last instanceof NotFoundError)) throw last
-          throw new NotFoundError(`'${path}' does not exist on any data server of cluster '${ctx.cluster}'`)
+          throw await this.#notFound(path)
         }
         last = new NodeUnreachableError(`'${path}' is not on the data servers that answered, and ${failures.length} did not answer: ${failures.map((f) => f.error.message).join('; ')}`, { cause: failures[0]?.error })
       } else {
@@ -146,6 +146,15 @@ export class FileReader {
       }
     }
     throw last as PymeError
+  }
+
+  /** Every server answered and none has the file: say so, or that the name is a directory. */
+  async #notFound (path: string): Promise<PymeError> {
+    const where = this.#ctx.where()
+    if (await this.#union.lookup(path, 'directory').catch(() => undefined) !== undefined) {
+      return new InvalidNameError(`'${path}' is a directory in ${where}, not a file`)
+    }
+    return new NotFoundError(`'${path}' does not exist in ${where} (every data server answered)`)
   }
 }
 

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream'
 import { AlreadyExistsError, ClosedError, DestroyedError, InvalidArgumentError, NodeUnreachableError, type PymeError } from '../errors.js'
 import type { DataServerInfo } from '../discovery/node-directory.js'
 import { encodeClusterPath, splitClusterPath } from '../internal/cluster-path.js'
+import { parseServerAddress } from '../internal/server-address.js'
 import type { ClusterContext } from './cluster-context.js'
 import type { PutOptions, PutResult } from './cluster-types.js'
 import { isConnectFailure } from './node-client.js'
@@ -36,9 +37,9 @@ export class FileWriter {
     const timeoutMs = options.timeoutMs ?? ctx.opts.putTimeoutMs
     let pinned: DataServerInfo | undefined
     if (options.server !== undefined) {
-      const want = options.server.endsWith('/') ? options.server : `${options.server}/`
+      const want = parseServerAddress(options.server, 'server').url
       pinned = servers.find((s) => s.url === want)
-      if (pinned === undefined) throw new InvalidArgumentError(`invalid server: ${options.server} is not a live server of cluster '${ctx.cluster}'`)
+      if (pinned === undefined) throw new InvalidArgumentError(`invalid server: ${want} is not one of the live servers (${ctx.where()})`)
     }
     const excluded = new Set<string>()
     let last: PymeError | undefined
@@ -50,7 +51,7 @@ export class FileWriter {
       } catch (err) {
         if (err instanceof AlreadyExistsError) {
           ctx.listings.forget(server.url, dir)
-          throw new AlreadyExistsError(`'${path}' already exists in cluster '${ctx.cluster}' (on ${server.url})`, { cause: err })
+          throw new AlreadyExistsError(`'${path}' already exists in ${ctx.where()} (on ${server.url})`, { cause: err })
         }
         if (err instanceof DestroyedError || err instanceof ClosedError) throw err
         last = ctx.failed(server, err).error
@@ -70,7 +71,7 @@ export class FileWriter {
   async #checkNew (path: string, dir: string, base: string): Promise<void> {
     const ctx = this.#ctx
     const exists = (where: string): AlreadyExistsError =>
-      new AlreadyExistsError(`'${path}' already exists in cluster '${ctx.cluster}' (${where})`)
+      new AlreadyExistsError(`'${path}' already exists in ${ctx.where()} (${where})`)
     const known = ctx.locations.peek(path)
     if (known !== undefined && known.length > 0) throw exists(`on ${known.join(', ')}`)
     for (const s of ctx.dir.servers()) {

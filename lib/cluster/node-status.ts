@@ -2,8 +2,19 @@
  * A server's `/__status` (PROTOCOL.md §3.9.1) as a typed `NodeStatus`: PYME's keys, and our
  * server's `Cluster` and `Root`; fields of the wrong type are left out, the raw object kept.
  */
-import type { DataServerInfo } from '../discovery/node-directory.js'
+import type { DataServerInfo, KnownServer } from '../discovery/node-directory.js'
+import { NodeUnreachableError } from '../errors.js'
 import type { NodeStatus } from './cluster-types.js'
+
+/** A known server as the `DataServerInfo` a `NodeStatus` carries. */
+export function serverInfo (k: KnownServer): DataServerInfo {
+  return { name: k.name, url: k.url, address: k.address, port: k.port, source: k.source, local: k.local }
+}
+
+/** The status of a server that was announced (or given) but does not answer a connection. */
+export function silentStatus (k: KnownServer): NodeStatus {
+  return { server: serverInfo(k), responsive: false, error: new NodeUnreachableError(`${k.url} does not answer${k.reason === '' ? '' : ` (${k.reason})`}`) }
+}
 
 function num (v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined

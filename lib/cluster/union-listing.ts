@@ -61,7 +61,8 @@ export class UnionListing {
       return null
     })
     if (failures.length === servers.length) {
-      const msg = `no data server of cluster '${this.#ctx.cluster}' answered the listing of '${dir}/': ${failures.map((f) => f.error.message).join('; ')}`
+      const who = this.#ctx.opts.scope === 'cluster' ? `no data server of cluster '${this.#ctx.cluster}'` : 'none of the data servers given'
+      const msg = `${who} answered the listing of '${dir}/': ${failures.map((f) => f.error.message).join('; ')}`
       const cause = (failures[0] as NodeFailure).error
       if (failures.every((f) => f.error instanceof OperationTimeoutError)) throw new OperationTimeoutError(msg, { cause })
       if (failures.every((f) => f.error instanceof DestroyedError)) throw cause

@@ -8,6 +8,7 @@ export type { DiscoveryOptions } from './start-discovery.js'
 export { NodeDirectory } from './node-directory.js'
 export type {
   DataServerInfo,
+  KnownServer,
   DiscoverySourceKind,
   NodeDirectoryOptions,
   WaitForServersOptions,
@@ -18,7 +19,8 @@ export type {
 } from './node-directory.js'
 export { resolveDefaultCluster, pymeConfigFiles } from './default-cluster.js'
 export type { DefaultClusterOptions } from './default-cluster.js'
-export { parseServerList, serverUrl, DEFAULT_DATA_SERVER_PORT } from './server-list.js'
-export type { ServerAddress } from './server-list.js'
+// One parser for every way a user names a data server (host:port, host, http://host:port/).
+export { parseServerAddress, parseServerList, serverUrl, DEFAULT_DATA_SERVER_PORT } from '../internal/server-address.js'
+export type { ServerAddress } from '../internal/server-address.js'
 export { tcpProbe } from './tcp-probe.js'
 export type { ProbeResult } from './tcp-probe.js'

@@ -20,7 +20,7 @@ import { ClosedError, InvalidArgumentError, NoServersError } from '../errors.js'
 import { MAX_TIMER_MS, optionMax } from '../internal/timer-limit.js'
 import { compareNames } from '../internal/cluster-path.js'
 import { isLocalAddress } from './local-address.js'
-import { serverUrl } from './server-list.js'
+import { serverUrl } from '../internal/server-address.js'
 import { tcpProbe, type ProbeResult } from './tcp-probe.js'
 
 const debug = debuglog('pyme')
@@ -39,6 +39,17 @@ export interface DataServerInfo {
   readonly source: DiscoverySourceKind
   /** The address belongs to this machine. */
   readonly local: boolean
+}
+
+/**
+ * A server some source announced, answering or not (`NodeDirectory.known()`): what `status`
+ * lists, so that a server that stopped answering is shown as such instead of left out.
+ */
+export interface KnownServer extends DataServerInfo {
+  /** The last probe answered (the server is in `servers()`). */
+  readonly answering: boolean
+  /** Why the last probe failed (`10.0.0.5:15348: connect ECONNREFUSED`); `''` when answering or not probed yet. */
+  readonly reason: string
 }
 
 /** What a source announces; `addresses` are tried in order and the first that answers is used. */
@@ -183,6 +194,30 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
   /** The live servers: probed, answering, in deterministic order (local first, then by name). */
   servers (): readonly DataServerInfo[] {
     return this.#current
+  }
+
+  /**
+   * Every server the sources announce, answering or not, in the order of `servers()` (answering
+   * ones as there; the others after them, by source and name). A server announced by two sources is listed
+   * once; a silent one under the first address it was announced with.
+   */
+  known (): readonly KnownServer[] {
+    const out: KnownServer[] = this.#current.map((s) => ({ ...s, answering: true, reason: '' }))
+    const seen = new Set(out.flatMap((s) => [s.url, s.name]))
+    const silent = [...this.#entries.values()]
+      .filter((e) => e.live === null)
+      .sort((a, b) => PRIORITY[a.candidate.source] - PRIORITY[b.candidate.source] || compareNames(a.candidate.name, b.candidate.name))
+    for (const e of silent) {
+      const c = e.candidate
+      const address = c.addresses[0]
+      if (address === undefined) continue
+      const url = serverUrl(address, c.port)
+      if (seen.has(url) || seen.has(c.name)) continue
+      seen.add(url)
+      seen.add(c.name)
+      out.push({ name: c.name, url, address, port: c.port, source: c.source, local: isLocalAddress(address), answering: false, reason: e.lastReason })
+    }
+    return out
   }
 
   /**

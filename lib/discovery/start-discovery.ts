@@ -13,7 +13,7 @@ import { resolveDefaultCluster } from './default-cluster.js'
 import { MdnsBrowser } from './mdns-browser.js'
 import { NodeDirectory, type DiscoverySource } from './node-directory.js'
 import { RegistrySource } from './registry-source.js'
-import { parseServerList } from './server-list.js'
+import { parseServerList } from '../internal/server-address.js'
 import { StaticSource } from './static-source.js'
 
 /** Where and how to look for the data servers of a cluster. */

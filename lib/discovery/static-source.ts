@@ -3,13 +3,13 @@
  * Static servers are not filtered by cluster: naming them is choosing them.
  */
 import type { CandidateSink, DiscoverySource } from './node-directory.js'
-import { serverUrl, type ServerAddress } from './server-list.js'
+import { serverUrl, type ServerAddress } from '../internal/server-address.js'
 
 export class StaticSource implements DiscoverySource {
   readonly kind = 'static'
-  readonly #servers: readonly ServerAddress[]
+  readonly #servers: ReadonlyArray<Pick<ServerAddress, 'address' | 'port'>>
 
-  constructor (servers: readonly ServerAddress[]) {
+  constructor (servers: ReadonlyArray<Pick<ServerAddress, 'address' | 'port'>>) {
     this.#servers = servers
   }
 

@@ -5,6 +5,7 @@
 import { totalmem, tmpdir } from 'node:os'
 import { InvalidArgumentError } from '../errors.js'
 import { optionMax } from '../internal/timer-limit.js'
+import { parseServerAddress } from '../internal/server-address.js'
 import type { DiscoveryOptions, NodeDirectory } from '../discovery/index.js'
 import type { PzfEncodedInto, PzfEncodeOptions } from '../pzf/index.js'
 import type { DistributionFn, DistributionName } from './distribution.js'
@@ -36,7 +37,10 @@ export interface EncoderPool {
 
 /** Options of `new Streamer(options)`. Give `servers`, `cluster` or `discovery`. */
 export interface StreamerOptions {
-  /** Data servers as `http://host:port/`, in the order distribution indexes them. */
+  /**
+   * Data servers (`host:port`, `host` or `http://host:port/`), in the order distribution
+   * indexes them; reported as `http://host:port/`.
+   */
   readonly servers?: readonly string[]
   /**
    * Find the servers by discovery: a cluster name or full discovery options. The streamer
@@ -129,21 +133,11 @@ function bytesLimit (value: unknown, fallback: number, name: string): number {
 }
 
 /**
- * Normalises a data server URL to `http://host:port/`. Only plain `http:` origins are accepted
- * (PYME data servers speak HTTP on the root path).
+ * A data server as `http://host:port/`, from any form a user may write (`host:port`, `host`,
+ * `http://host:port/`): the one parser of lib/internal/server-address.ts.
  */
 export function normaliseServerUrl (raw: unknown, name = 'servers'): string {
-  if (typeof raw !== 'string') throw new InvalidArgumentError(`invalid ${name}: expected URL strings`)
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch (err) {
-    throw new InvalidArgumentError(`invalid ${name}: '${raw}' is not a URL`, { cause: err })
-  }
-  if (url.protocol !== 'http:' || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
-    throw new InvalidArgumentError(`invalid ${name}: '${raw}' must look like http://host:port/`)
-  }
-  return `http://${url.host}/`
+  return parseServerAddress(raw, name).url
 }
 
 function resolveFilter (f: unknown): StreamFilter | undefined {
@@ -165,7 +159,7 @@ function resolveFilter (f: unknown): StreamFilter | undefined {
 export function resolveStreamerOptions (options: StreamerOptions): ResolvedStreamerOptions {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
   const o = options
-  if (o.servers !== undefined && !Array.isArray(o.servers)) throw new InvalidArgumentError('invalid servers: expected an array of http://host:port/ URLs')
+  if (o.servers !== undefined && !Array.isArray(o.servers)) throw new InvalidArgumentError("invalid servers: expected an array such as ['host:port', 'http://host:port/']")
   const servers = (o.servers ?? []).map((s) => normaliseServerUrl(s))
   if (new Set(servers).size !== servers.length) throw new InvalidArgumentError('invalid servers: a server is listed twice')
   if (o.cluster !== undefined && typeof o.cluster !== 'string' && (typeof o.cluster !== 'object' || o.cluster === null)) {

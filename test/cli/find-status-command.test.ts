@@ -72,12 +72,34 @@ t.test('status: a table of nodes; exit 5 when one does not answer', async (t) =>
   t.ok(doc.servers.every((s) => s.responsive && s.cluster === 'clic' && s.root.length > 0))
   r = await run(['status', '--timeout', 'x'])
   t.equal(r.code, 2)
-  await servers[1]!.close()
-  r = await run(['status'])
-  t.equal(r.code, 0, 'a server that is gone is not part of the cluster any more')
-  t.match(r.err, /did not answer; going on without it/)
   r = await run(['status', 'extra'])
   t.equal(r.code, 2)
+})
+
+t.test('status: a server that stopped answering is listed, not dropped; exit 5, in --json too', async (t) => {
+  const servers = await startDataServers(t, 2, { cluster: 'clic' })
+  const run = cli(t, servers)
+  const dead = servers[1]!.url
+  await servers[1]!.close()
+  let r = await run(['status'])
+  t.equal(r.code, 5, 'exit 5: a server does not answer')
+  const lines = r.out.trim().split('\n')
+  t.equal(lines.length, 3, 'header + both servers')
+  t.match(lines[1], / +yes$/)
+  t.match(lines[2], new RegExp(`^${dead.slice(7, -1)} +${dead.slice(7, -1)} \\(local\\) +- +- +- +- +no \\(PYME_ERR_NODE_UNREACHABLE\\)$`))
+  t.match(r.err, new RegExp(`${dead} is not responsive: ${dead} does not answer \\(127\\.0\\.0\\.1:\\d+: .*ECONNREFUSED`))
+  t.notMatch(r.err, /going on without it/, 'status reports it in the table, not as a warning')
+  r = await run(['status', '--json'])
+  t.equal(r.code, 5)
+  const doc = JSON.parse(r.out) as { servers: Array<{ url: string, responsive: boolean, error: { code: string } | null }>, responsive: number, total: number }
+  t.same(doc.servers.map((s) => [s.url, s.responsive, s.error?.code ?? null]), [[servers[0]!.url, true, null], [dead, false, 'PYME_ERR_NODE_UNREACHABLE']])
+  t.match(doc, { responsive: 1, total: 2 })
+
+  // Every server down: still one row each, exit 5 (not "no data servers" with nothing listed).
+  await servers[0]!.close()
+  r = await run(['status', '--json', '--discovery-timeout', '200'])
+  t.equal(r.code, 5)
+  t.same((JSON.parse(r.out) as typeof doc).servers.map((s) => [s.url, s.responsive]), [[servers[0]!.url, false], [dead, false]].sort())
 })
 
 t.test('humanSize', async (t) => {

@@ -91,7 +91,10 @@ t.test('get and put refuse what they cannot do', async (t) => {
   t.equal(r.code, 2)
   r = await run(['put', '--server', 'http://127.0.0.1:1/', join(dir, 'f'), 'a/f'])
   t.equal(r.code, 2)
-  t.match(r.err, /not a live server/)
+  t.match(r.err, /invalid server: http:\/\/127\.0\.0\.1:1\/ is not one of the live servers \(cluster 'clic'\)/)
+  r = await run(['put', '--server', '127.0.0.1:x', join(dir, 'f'), 'a/f'])
+  t.equal(r.code, 2)
+  t.match(r.err, /invalid --server: '127\.0\.0\.1:x' has an invalid port/)
   // Our temporary name is taken (by someone else): refused, their file left alone.
   await putBehindClient(servers[0]!, 'tmpx/f', 'x')
   const taken = join(dir, `.g.pyme-partial-${process.pid}`)

@@ -87,7 +87,7 @@ t.test('--help documents options and exit codes', async (t) => {
     const io = captureIo()
     t.equal(await main([name, '--help'], io), 0)
     t.match(io.out(), new RegExp(`^Usage: pyme-cluster ${name}`))
-    t.match(io.out(), /--servers URL/)
+    t.match(io.out(), /--servers ADDR/)
     t.match(io.out(), /Exit codes:\n {2}0 success.*3 not found; 4 already exists;\n {2}5 no data server/s)
   }
   const all = captureIo()

@@ -1,8 +1,8 @@
 // `pyme-cluster serve` and `cluster-of-one`, in-process through main() with an
-// AbortController, and once as a real child process through bin/pyme-cluster.js when
-// dist/ is built.
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+// AbortController, and as real processes (lib/cli/run-cli.ts, as bin/pyme-cluster.js runs it)
+// stopped by signals, directly and below a shell as under npx.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -111,32 +111,82 @@ t.test('an abort before start returns at once', async (t) => {
   t.equal(await main(['serve', '--root', '/tmp/never-created-pyme', '--advertise', 'none'], c.io), 130)
 })
 
-const bin = fileURLToPath(new URL('../../bin/pyme-cluster.js', import.meta.url))
-const built = existsSync(fileURLToPath(new URL('../../dist/cli/serve-command.js', import.meta.url)))
+// The process as bin/pyme-cluster.js runs it (lib/cli/run-cli.ts), from the sources.
+const entry = fileURLToPath(new URL('../helpers/cli-process.ts', import.meta.url))
+const nodeArgs = ['--import=@tapjs/typescript/import', entry]
 
-t.test('a real process through bin/pyme-cluster.js stops cleanly on SIGTERM', { skip: built ? false : 'dist/ is not built (npm run build)' }, async (t) => {
-  const dir = await tempDir(t)
-  const child = spawn(process.execPath, [bin, 'serve', '--root', join(dir, 'root'), '--port', '0', '--advertise', 'local'], {
-    env: { ...process.env, TMPDIR: dir, PYME_COMPUTERNAME: 'binhost' },
+interface ServeProcess {
+  readonly child: ChildProcess
+  /** The --json ready line. */
+  readonly ready: { event: string, url: string, port: number, root: string, pid: number }
+  /** Everything the process printed, once its stdout has ended (every writer gone). */
+  readonly ended: Promise<string>
+}
+
+/** Starts `pyme-cluster serve --json` (through `via`, e.g. a shell) and waits for the ready line. */
+async function serveProcess (t: Test, dir: string, via: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const argv = [...nodeArgs, 'serve', '--json', '--root', join(dir, 'root'), '--port', '0', '--advertise', 'local']
+  const [cmd, ...args] = via.length === 0 ? [process.execPath, ...argv] : [...via, process.execPath, ...argv]
+  const child = spawn(cmd as string, args, {
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TMPDIR: dir, PYME_COMPUTERNAME: 'binhost', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let out = ''
-  const started = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString()
-      if (out.includes('\n')) resolve(out)
-    })
-    child.once('exit', (code) => reject(new Error(`exited ${code ?? ''} early`)))
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString() })
+  const ended = new Promise<string>((resolve) => child.stdout!.once('end', () => resolve(out)))
+  const line = await new Promise<string>((resolve, reject) => {
+    const onData = (): void => { if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n'))) }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`exited ${String(code)} before it was ready`)))
   })
-  const url = /(http:\/\/\S+\/)/.exec(started)?.[1] ?? ''
-  t.equal((await fetch(`${url}__status`)).status, 200)
-  t.equal(new SqliteRegistry({ path: join(dir, '_pyme-http.sqlite') }).list().length, 1, 'registered under the child TMPDIR')
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const ready = JSON.parse(line) as ServeProcess['ready']
+  t.teardown(() => { try { process.kill(ready.pid, 'SIGKILL') } catch { /* gone, as it should be */ } })
+  return { child, ready, ended }
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  t.test(`a real serve process prints one JSON ready line and stops cleanly on ${signal}`, async (t) => {
+    const dir = await tempDir(t)
+    const { child, ready, ended } = await serveProcess(t, dir)
+    t.match(ready, { event: 'ready', url: `http://127.0.0.1:${ready.port}/`, root: join(dir, 'root'), pid: child.pid })
+    t.ok(ready.port > 0, 'the port chosen for --port 0')
+    t.equal((await fetch(`${ready.url}__status`)).status, 200)
+    t.equal(new SqliteRegistry({ path: join(dir, '_pyme-http.sqlite') }).list().length, 1, 'registered under the child TMPDIR')
+    const exited = once(child, 'exit')
+    child.kill(signal)
+    t.same(await exited, [0, null], 'exit code 0')
+    const lines = (await ended).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    t.same(lines.map((l) => l['event']), ['ready', 'stopped'])
+    t.same(new SqliteRegistry({ path: join(dir, '_pyme-http.sqlite') }).list(), [], 'advertisement withdrawn')
+    await t.rejects(fetch(`${ready.url}__status`), 'no longer serving')
+  })
+}
+
+t.test('started by npm below a shell (npx, npm run): stops when the SIGTERM of npm kills that shell', async (t) => {
+  // npm exec runs `sh -c '<bin> …'`; on SIGTERM npm signals that shell, which dies without
+  // passing the signal on. The server must notice and stop rather than serve on as an orphan.
+  const dir = await tempDir(t)
+  const { child, ready, ended } = await serveProcess(t, dir, ['sh', '-c', '"$0" "$@"'], { npm_lifecycle_event: 'npx' })
+  t.not(ready.pid, child.pid, 'the server runs below the shell, as under npx')
   child.kill('SIGTERM')
-  t.equal(await exited, 0)
-  t.match(out, /stopped/)
+  // stdout ends only when every process holding it has exited: the shell and the server.
+  const lines = (await ended).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  t.same(lines.map((l) => l['event']), ['ready', 'stopped'], 'the server shut down cleanly')
   t.same(new SqliteRegistry({ path: join(dir, '_pyme-http.sqlite') }).list(), [])
+  // Gone, or a zombie waiting for an init that does not reap (as in some containers): exited either way.
+  const state = await readFile(`/proc/${ready.pid}/stat`, 'utf8').then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3), () => 'gone')
+  t.ok(state === 'gone' || state === 'Z', `no orphan left (process state: ${state})`)
+})
+
+t.test('serve --json in-process: the ready line carries url, port and root', async (t) => {
+  const dir = await tempDir(t)
+  const c = cli()
+  const exit = main(['serve', '--json', '--root', join(dir, 'root'), '--port', '0', '--advertise', 'none', '--cluster', 'js'], c.io)
+  const ready = JSON.parse(await c.line(/"event":"ready"/)) as Record<string, unknown>
+  t.match(ready, { event: 'ready', url: /^http:\/\/127\.0\.0\.1:\d+\/$/, port: Number, root: join(dir, 'root'), cluster: 'js', advertise: 'none', pid: process.pid })
+  c.abort()
+  t.equal(await exit, 0)
+  t.match(JSON.parse(c.out().trim().split('\n')[1] ?? '{}'), { event: 'stopped', url: ready['url'], root: join(dir, 'root') })
 })
 
 t.test('serve --sync-commit on and --fsync: uploads stored either way', async (t) => {

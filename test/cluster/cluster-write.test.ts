@@ -66,7 +66,7 @@ t.test('a server that cannot be connected to: the next one takes the file', asyn
   const r = await cluster.putFile('rt/a', Buffer.from('x'))
   t.equal(r.server.url, other.url)
   t.equal((await cluster.getFile('rt/a')).toString(), 'x')
-  await t.rejects(cluster.putFile('rt/b', Buffer.from('x'), { server: firstChoice.url }), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /not a live server/ })
+  await t.rejects(cluster.putFile('rt/b', Buffer.from('x'), { server: firstChoice.url }), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /is not one of the live servers \(cluster 'testc'\)/ })
   await other.close()
   await t.rejects(cluster.putFile('rt/c', Buffer.from('x')), { code: /^PYME_ERR_(NODE_UNREACHABLE|NO_SERVERS)$/ })
 })

@@ -15,9 +15,10 @@ t.test('bad options name the option', async (t) => {
     [{ servers: [] }, /give exactly one of servers/],
     [{ servers: 'http://x/' }, /invalid servers/],
     [{ servers: ['ftp://h:1/'] }, /invalid servers/],
-    [{ servers: ['not a url'] }, /invalid servers: 'not a url' is not a URL/],
-    [{ servers: ['http://h:1/sub/'] }, /must look like http:\/\/host:port\//],
-    [{ servers: [1] }, /invalid servers: expected URL strings/],
+    [{ servers: ['not a url'] }, /invalid servers: 'not a url' has no valid host \(write host:port, host, or http:\/\/host:port\/\)/],
+    [{ servers: ['http://h:1/sub/'] }, /must name a server only/],
+    [{ servers: [1] }, /invalid servers: expected strings/],
+    [{ servers: ['h:1', 'http://h:1/'] }, /listed twice/],
     [{ servers: ['http://h:1/', 'http://h:1'] }, /listed twice/],
     [{ servers: S, cluster: 'x' }, /exactly one/],
     [{ cluster: 5 }, /invalid cluster/],
@@ -52,7 +53,9 @@ t.test('bad options name the option', async (t) => {
 
 t.test('good options and defaults', async (t) => {
   t.equal(normaliseServerUrl('http://127.0.0.1:15348'), 'http://127.0.0.1:15348/')
-  t.equal(normaliseServerUrl('http://[::1]:80/'), 'http://[::1]/')
+  t.equal(normaliseServerUrl('http://[::1]:80/'), 'http://[::1]:80/')
+  t.equal(normaliseServerUrl('127.0.0.1:15348'), 'http://127.0.0.1:15348/', 'host:port, as the CLI takes it')
+  t.equal(normaliseServerUrl('nodeA'), 'http://nodea:15348/', "a bare host: PYME's port")
   t.ok(DEFAULT_MEMORY_BUDGET > 0 && DEFAULT_MEMORY_BUDGET <= 1024 ** 3)
   const s = new Streamer({ servers: ['http://127.0.0.1:9'], spillLimit: Infinity, distribution: (n) => n - 1, filter: { module: 'file:///x.mjs' } })
   t.same(s.nodes, ['http://127.0.0.1:9/'])
