@@ -36,6 +36,17 @@ export interface HuffmanCode {
 
 const POOL = 511
 
+/** Size in bytes of the stream (tree and codes, zero-padded to a byte) that `code` makes of `counts`. */
+export function huffmanStreamBytes (code: HuffmanCode, counts: ArrayLike<number>): number {
+  if (code.symbolCount === 0) return 0
+  let bits = code.treeBits
+  for (let s = 0; s < 256; s++) {
+    const c = counts[s] as number
+    if (c !== 0) bits += c * (code.lengths[s] as number)
+  }
+  return Math.ceil(bits / 8)
+}
+
 /**
  * Reusable scratch for building codes; one per thread (no allocation per frame).
  * Not re-entrant: a code is valid until the next `build` call.
