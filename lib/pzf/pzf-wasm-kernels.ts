@@ -23,9 +23,6 @@ interface WasmConstant { readonly value: number }
 /** The kernels' exports (lib/pzf/wasm/index.ts); every address is a byte offset into `memory`. */
 export interface PzfKernelExports {
   readonly memory: PzfWasmMemory
-  readonly HIST: WasmConstant
-  readonly CODE_TABLE: WasmConstant
-  readonly LENGTH_TABLE: WasmConstant
   readonly LUT: WasmConstant
   readonly COUNTS: WasmConstant
   readonly LENS: WasmConstant
@@ -53,7 +50,7 @@ export interface PzfKernelExports {
 const PAGE = 65536
 /** Bytes after each dynamic region that the kernels may touch (unaligned 8- and 16-byte steps). */
 const SLACK = 64
-/** Largest memory we let the kernels grow to; bigger frames take the TypeScript path. */
+/** Largest memory we let the kernels grow to by default; bigger frames take the TypeScript path. */
 const MAX_MEMORY = 2 ** 31
 
 export class PzfWasmKernels {
@@ -70,6 +67,8 @@ export class PzfWasmKernels {
   readonly dequant: number
   /** Start of the dynamic regions. */
   readonly dynamic: number
+  /** Memory cap (bytes): a frame needing more takes the TypeScript path. Tests lower it. */
+  maxMemory = MAX_MEMORY
   /** Views of the whole memory; re-made after growth. */
   u8: Uint8Array
   i16: Int16Array
@@ -105,10 +104,11 @@ export class PzfWasmKernels {
     const need = this.dynamic + bytes
     const have = memory.buffer.byteLength
     if (need > have) {
-      if (need > MAX_MEMORY) return false
-      const target = Math.min(MAX_MEMORY, Math.max(need, 2 * have))
+      if (need > this.maxMemory) return false
+      const target = Math.min(this.maxMemory, Math.max(need, 2 * have))
       try {
         memory.grow(Math.ceil((target - have) / PAGE))
+      /* c8 ignore next 3 -- the engine refusing memory under the cap (out of address space) */
       } catch {
         return false
       }
