@@ -11,6 +11,7 @@ import {
 import { pzfWasmKernels } from '../../lib/pzf/pzf-wasm.js'
 import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
 import { sameBytes } from './same-bytes.js'
+import { xorshift as rng } from '../helpers/xorshift.js'
 
 const dir = new URL('../../../shared/vectors/pzf/', import.meta.url)
 
@@ -19,17 +20,6 @@ const cases = (JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) a
 
 function read (name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, dir)))
-}
-
-/** xorshift32 in [0, 1) */
-function rng (seed: number): () => number {
-  let x = seed
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
 }
 
 /** Decodes with `impl`: the frame, or the error it threw. */
