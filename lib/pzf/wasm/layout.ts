@@ -32,10 +32,10 @@ export const TREE: usize = CODES + 8192
 export const NODE_SYM: usize = TREE + 1024
 export const NODE_A: usize = NODE_SYM + 1024
 export const NODE_B: usize = NODE_A + 1024
-/** Decode table: 4,096 x u32 (huffman-decode.ts). */
+/** Decode table: 4,096 x u64 (huffman-decode.ts). */
 export const DECODE_TABLE: usize = NODE_B + 1024
 /** One-symbol decode table, scratch of the builder: 4,096 x u32. */
-export const DECODE_SINGLE: usize = DECODE_TABLE + 16384
+export const DECODE_SINGLE: usize = DECODE_TABLE + 32768
 /** Walk stack of the decode-table builder: up to 2 x 256 x 12 bytes. */
 export const DECODE_STACK: usize = DECODE_SINGLE + 16384
 /** De-quantisation table: 256 entries of the output type. */
