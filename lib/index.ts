@@ -37,7 +37,8 @@ export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
 
 // PZF codec (also at pyme-cluster/pzf)
 export {
-  encodePzf, encodePzfInto, maxPzfLength, decodePzf, decodePzfInto, readPzfHeader, initPzfWasm, PzfEncoderPool
+  encodePzf, encodePzfInto, maxPzfLength, decodePzf, decodePzfInto, decodedPzfLength, readPzfHeader, initPzfWasm,
+  PzfEncoderPool
 } from './pzf/index.js'
 export type {
   PzfEncodeOptions, PzfQuantization, DecodedPzf, PzfDecodeLimits, PzfDecodeOptions, PzfImpl, PzfCompression,

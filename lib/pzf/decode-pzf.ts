@@ -122,20 +122,33 @@ function targetBytes (target: PzfPixels, bytes: Uint8Array, dtype: PzfDtype, byt
   return new Uint8Array(target.buffer, target.byteOffset, byteLength)
 }
 
-function decodeTo (bytes: Uint8Array, options: PzfDecodeOptions | undefined, target: PzfPixels | null): DecodedPzf {
-  const maxPixels = limit(options?.maxPixels, 'maxPixels', DEFAULT_MAX_PIXELS)
-  const maxBytes = limit(options?.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES)
-  const impl = checkPzfImpl(options?.impl)
-  const header = readPzfHeader(bytes)
+/**
+ * The decoded size in bytes of the frame `header` describes, within `limits`: what a
+ * `decodePzfInto` target needs.
+ * @throws PzfLimitError when the frame exceeds the limits; InvalidArgumentError for bad limits.
+ */
+export function decodedPzfLength (header: PzfHeader, limits?: PzfDecodeLimits): number {
+  const maxPixels = limit(limits?.maxPixels, 'maxPixels', DEFAULT_MAX_PIXELS)
+  const maxBytes = limit(limits?.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES)
   const { width, height, depth, dtype } = header
   const pixels = width * height * depth
   if (pixels > maxPixels) {
     throw new PzfLimitError(`PZF frame of ${width}x${height}x${depth} pixels exceeds maxPixels ${maxPixels}`)
   }
-  const bpp = bytesPerPixel[dtype]
-  if (pixels * bpp > maxBytes) {
-    throw new PzfLimitError(`PZF frame of ${pixels * bpp} bytes exceeds maxBytes ${maxBytes}`)
+  const bytes = pixels * bytesPerPixel[dtype]
+  if (bytes > maxBytes) {
+    throw new PzfLimitError(`PZF frame of ${bytes} bytes exceeds maxBytes ${maxBytes}`)
   }
+  return bytes
+}
+
+function decodeTo (bytes: Uint8Array, options: PzfDecodeOptions | undefined, target: PzfPixels | null): DecodedPzf {
+  const impl = checkPzfImpl(options?.impl)
+  const header = readPzfHeader(bytes)
+  const { width, height, depth, dtype } = header
+  decodedPzfLength(header, options)
+  const pixels = width * height * depth
+  const bpp = bytesPerPixel[dtype]
   const payload = bytes.subarray(header.dataOffset)
   const quantised = header.quantization !== null
   // Bytes the data section decodes to: one level per pixel when quantised.

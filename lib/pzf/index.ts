@@ -6,7 +6,7 @@
  */
 export { encodePzf, encodePzfInto, maxPzfLength } from './encode-pzf.js'
 export type { PzfEncodeOptions, PzfQuantization } from './encode-pzf.js'
-export { decodePzf, decodePzfInto } from './decode-pzf.js'
+export { decodePzf, decodePzfInto, decodedPzfLength } from './decode-pzf.js'
 export type { DecodedPzf, PzfDecodeLimits, PzfDecodeOptions } from './decode-pzf.js'
 export { initPzfWasm } from './pzf-wasm.js'
 export type { PzfImpl } from './pzf-wasm.js'
