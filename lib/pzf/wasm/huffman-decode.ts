@@ -9,7 +9,7 @@
  *   entry (u64): | count (3) | 0 | sym6 ... sym1 (6 x 8) | used (6) |   1..6 whole symbols
  *                |     0     | 0 |       node (16)       |    0     |   a longer code
  * ```
- * The fast loop refills the buffer once per four look-ups (4 x 12 <= 56 bits); each
+ * The fast loop refills the buffer once per four look-ups (4 x 12 <= 48 bits); each
  * look-up stores its symbols with one 8-byte store and advances the output by `count`
  * and the buffer by `used` (a shift by the entry itself: shifts take their count modulo
  * 64). A longer code's entry consumes nothing, so the steps after it repeat it harmlessly
@@ -18,13 +18,16 @@
  * every bit checked against the input's end, so truncation is reported after exactly
  * the symbols that are complete, as the TypeScript decoder reports it.
  *
- * Reader invariant (Giesen's "variant 4" refill): the consumed bit position is
- * `8 * (p - src) - count`, `buf` holding the next `count` bits.
+ * Reader invariant (Giesen's "variant 4" refill, for 61 bits): the consumed bit position
+ * is `8 * (p - src) - count`, and `buf` holds the next `count` bits shifted left by 3, so
+ * that one AND gives the table offset of the next entry: the look-up latency chain
+ * (mask, load, shift) is the loop's critical path.
  */
 import { DECODE_SINGLE, DECODE_STACK, DECODE_TABLE, NODE_A, NODE_B, NODE_SYM } from './layout'
 
 const K: u32 = 12
-const MASK: u64 = (1 << K) - 1
+/** The next K bits, times 8 (the byte offset of their entry): `buf` holds the bits shifted left by 3. */
+const INDEX: u64 = ((1 << K) - 1) << 3
 /** Symbols one entry holds. */
 const MAX_COUNT: u32 = 6
 
@@ -95,25 +98,25 @@ function decodeFast (inLimit: usize, outLimit: usize): bool {
   let o = gO
   let long = false
   while (p <= inLimit && o <= outLimit) {
-    buf |= load<u64>(p) << count
-    p += <usize>((63 - count) >> 3)
-    count |= 56
-    const e0 = load<u64>(<usize>(buf & MASK) << 3, DECODE_TABLE)
+    buf |= load<u64>(p) << (count + 3)
+    p += <usize>((55 - count) >> 3)
+    count = 48 | (count & 7)
+    const e0 = load<u64>(<usize>(buf & INDEX), DECODE_TABLE)
     store<u64>(o, e0 >> 6)
     o += <usize>(e0 >> 61)
     buf >>= e0
     count -= e0 & 63
-    const e1 = load<u64>(<usize>(buf & MASK) << 3, DECODE_TABLE)
+    const e1 = load<u64>(<usize>(buf & INDEX), DECODE_TABLE)
     store<u64>(o, e1 >> 6)
     o += <usize>(e1 >> 61)
     buf >>= e1
     count -= e1 & 63
-    const e2 = load<u64>(<usize>(buf & MASK) << 3, DECODE_TABLE)
+    const e2 = load<u64>(<usize>(buf & INDEX), DECODE_TABLE)
     store<u64>(o, e2 >> 6)
     o += <usize>(e2 >> 61)
     buf >>= e2
     count -= e2 & 63
-    const e3 = load<u64>(<usize>(buf & MASK) << 3, DECODE_TABLE)
+    const e3 = load<u64>(<usize>(buf & INDEX), DECODE_TABLE)
     store<u64>(o, e3 >> 6)
     o += <usize>(e3 >> 61)
     buf >>= e3
@@ -154,14 +157,14 @@ export function decodeStream (src: usize, srcLength: usize, startBit: u32, out: 
     const p = src + <usize>(q >> 3)
     if (p > inLimit) break
     const skip = q & 7
-    gBuf = load<u64>(p) >> skip
-    gP = p + 7
-    gCount = 56 - skip
+    gBuf = (load<u64>(p) >> skip) << 3
+    gP = p + 6
+    gCount = 48 - skip
     const long = decodeFast(inLimit, outLimit)
     q = (<u64>(gP - src) << 3) - gCount
     if (!long) break
     // A code longer than K bits: the entry names the node after its first K bits.
-    let node = <usize>(load<u64>(<usize>(gBuf & MASK) << 3, DECODE_TABLE) >> 6)
+    let node = <usize>(load<u64>(<usize>(gBuf & INDEX), DECODE_TABLE) >> 6)
     q += K
     while (load<i16>(NODE_SYM + (node << 1)) < 0) {
       if (q >= totalBits) return gO - out
