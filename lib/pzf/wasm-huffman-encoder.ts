@@ -45,9 +45,6 @@ export class WasmHuffmanEncoder implements PzfHuffmanEncoder {
   /** The quantisation table now in kernel memory (tables are cached per setting, so identity suffices). */
   #lut: Uint8Array | null = null
 
-  /** Force the byte kernels (tests compare both kernels). */
-  wordKernel = true
-
   constructor (kernels: PzfWasmKernels) {
     this.#w = kernels
   }
@@ -63,7 +60,7 @@ export class WasmHuffmanEncoder implements PzfHuffmanEncoder {
     const input = w.dynamic
     w.u8.set(src, input)
     const k = w.k
-    if (this.wordKernel && n >= WORD_KERNEL_MIN_SYMBOLS) {
+    if (n >= WORD_KERNEL_MIN_SYMBOLS) {
       k.histogramWords(input, n >>> 1)
       k.foldWordsToBytes()
       if ((n & 1) === 1) w.f64[(w.counts >>> 3) + (src[n - 1] as number)]!++
@@ -88,7 +85,7 @@ export class WasmHuffmanEncoder implements PzfHuffmanEncoder {
       this.#lut = lut
     }
     const k = w.k
-    if (this.wordKernel && n >= WORD_KERNEL_MIN_SYMBOLS) {
+    if (n >= WORD_KERNEL_MIN_SYMBOLS) {
       k.histogramWords(input, n)
       k.foldWordsToLevels()
       this.#mode = MODE_LEVEL_WORDS
