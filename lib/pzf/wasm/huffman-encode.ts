@@ -183,6 +183,27 @@ function packFast (from: usize, end: usize): usize {
     acc >>= k4 & 56
     k = k4 & 7
     p += 8
+    if (p >= end) break
+    // The same for the next four words: two groups per iteration halve the loop's overhead.
+    const x = load<u64>(p)
+    const j0 = (<usize>x << 3) & 0x7fff8
+    const j1 = (<usize>x >> 13) & 0x7fff8
+    const j2 = <usize>(x >> 29) & 0x7fff8
+    const j3 = <usize>(x >> 45) & 0x7fff8
+    const m1 = k + <u64>load<u32>(j0, WORD_TABLE + 4)
+    const m2 = m1 + <u64>load<u32>(j1, WORD_TABLE + 4)
+    const m3 = m2 + <u64>load<u32>(j2, WORD_TABLE + 4)
+    const m4 = m3 + <u64>load<u32>(j3, WORD_TABLE + 4)
+    if (m4 > 63) break
+    acc |= <u64>load<u32>(j0, WORD_TABLE) << k
+    acc |= <u64>load<u32>(j1, WORD_TABLE) << m1
+    acc |= <u64>load<u32>(j2, WORD_TABLE) << m2
+    acc |= <u64>load<u32>(j3, WORD_TABLE) << m3
+    store<u64>(dst, acc)
+    dst += <usize>(m4 >> 3)
+    acc >>= m4 & 56
+    k = m4 & 7
+    p += 8
   }
   gAcc = acc
   gK = <u32>k
