@@ -1,8 +1,7 @@
 // Differential test of the two PZF codecs: the WebAssembly kernels against the TypeScript
-// reference, on every PYME vector (read as vectors.test.ts reads them) and on fuzzed
-// frames and fuzzed files. Encoding must give identical bytes; decoding identical pixels
+// reference, on every PYME vector (test/fixtures/pzf, read through the helper vectors.test.ts
+// uses) and on fuzzed frames and fuzzed files. Encoding must give identical bytes; decoding identical pixels
 // and headers, or the same error (class, code and message) on malformed input.
-import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import {
   decodePzf, decodePzfInto, encodePzf, encodePzfInto, initPzfWasm, maxPzfLength,
@@ -11,16 +10,10 @@ import {
 import { pzfWasmKernels } from '../../lib/pzf/pzf-wasm.js'
 import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
 import { sameBytes } from './same-bytes.js'
+import { readVectorInput, readVectorPzf, vectorCases } from '../helpers/pzf-vectors.js'
 import { xorshift as rng } from '../helpers/xorshift.js'
 
-const dir = new URL('../../../shared/vectors/pzf/', import.meta.url)
-
-interface Case { name: string, pzf: string, expect: 'ok' | 'decode_error', input_file: string | null, input_dtype: string | null }
-const cases = (JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as { cases: Case[] }).cases
-
-function read (name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(name, dir)))
-}
+const cases = vectorCases()
 
 /** Decodes with `impl`: the frame, or the error it threw. */
 function outcome (bytes: Uint8Array, impl: 'wasm' | 'js'): { data: PzfPixels, header: unknown } | Error {
@@ -61,7 +54,7 @@ t.before(async () => {
 
 t.test('every vector: both decoders agree, encoders reproduce it', async (t) => {
   for (const c of cases) {
-    const bytes = read(c.pzf)
+    const bytes = readVectorPzf(c.name)
     sameDecode(t, bytes, c.name)
     if (c.expect !== 'ok') continue
     const decoded = decodePzf(bytes, { impl: 'js' })
@@ -83,7 +76,7 @@ t.test('every vector: both decoders agree, encoders reproduce it', async (t) => 
 })
 
 t.test('the long-code vector (codes of 26+ bits, PYME writes them wrong)', async (t) => {
-  const input = read('bug_huffman_longcode.input.raw')
+  const input = readVectorInput('bug_huffman_longcode')
   const ours = sameEncode(t, input, { shape: [4, input.length / 4] }, 'long codes')
   t.ok(sameBytes(decodePzf(ours, { impl: 'wasm' }).data, input), 'round trip')
 })
@@ -123,8 +116,8 @@ t.test('a camera frame of 2048 x 2048 and a float32 frame', async (t) => {
 t.test('fuzzed files: both decoders agree on every mutation', async (t) => {
   const camera = makeCameraFrame(96, 80, { seed: 2 })
   const seeds = [
-    read('u2_13x7_huff.pzf'), read('c_u2_7x13_chunks_F.pzf'), read('q_camera_7x13_F_o100_s1.pzf'),
-    read('u2_camera_128x128_huff.pzf'), read('f4_7x13_huff.pzf'),
+    readVectorPzf('u2_13x7_huff'), readVectorPzf('c_u2_7x13_chunks_F'), readVectorPzf('q_camera_7x13_F_o100_s1'),
+    readVectorPzf('u2_camera_128x128_huff'), readVectorPzf('f4_7x13_huff'),
     encodePzf(camera, { shape: [96, 80], impl: 'js' }),
     encodePzf(camera, { shape: [96, 80], quantization: { offset: 100, scale: 1 }, impl: 'js' }),
     encodePzf(camera, { shape: [96, 80], compression: 'huffman-chunks', chunks: 3, impl: 'js' })

@@ -60,14 +60,14 @@ t.test('frames({ reuse: true }) and getFrameInto decode into kept memory', async
   await mkdir(dir)
   await writeFile(join(dir, 'metadata.json'), PYME_METADATA)
   for (const [i, name] of PYME_FRAMES.entries()) {
-    await copyFile(new URL(`${name}.pzf`, vectors), join(dir, `frame${String(i).padStart(5, '0')}.pzf`))
+    await writeFile(join(dir, `frame${String(i).padStart(5, '0')}.pzf`), readVectorPzf(name))
   }
   await writeFile(join(dir, 'events.json'), '[]')
   const reader = await SeriesReader.open(dir, { limits: { maxPixels: 128 * 128 } })
   const buffers = new Set<ArrayBufferLike>()
   let i = 0
   for await (const frame of reader.frames({ reuse: true })) {
-    const raw = await readFile(new URL(`${PYME_FRAMES[i]!}.raw`, vectors))
+    const raw = readVectorRaw(PYME_FRAMES[i]!)
     t.equal(Buffer.compare(cOrderBytes(frame), raw), 0, `${PYME_FRAMES[i]!}: same pixels, reused memory`)
     buffers.add(frame.data.buffer)
     i++
@@ -77,7 +77,7 @@ t.test('frames({ reuse: true }) and getFrameInto decode into kept memory', async
   const target = new Uint16Array(128 * 128)
   const f = await reader.getFrameInto(4, target)
   t.equal(f.data.buffer, target.buffer, 'getFrameInto: a view of the target')
-  t.equal(Buffer.compare(cOrderBytes(f), await readFile(new URL(`${PYME_FRAMES[4]!}.raw`, vectors))), 0)
+  t.equal(Buffer.compare(cOrderBytes(f), readVectorRaw(PYME_FRAMES[4]!)), 0)
   await t.rejects(reader.getFrameInto(4, new Uint16Array(10)), { code: 'PYME_ERR_INVALID_ARGUMENT' })
   await reader.close()
   const limited = await SeriesReader.open(dir, { limits: { maxPixels: 100 } })
