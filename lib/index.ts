@@ -36,10 +36,13 @@ export {
 export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
 
 // PZF codec (also at pyme-cluster/pzf)
-export { encodePzf, encodePzfInto, maxPzfLength, decodePzf, readPzfHeader, PzfEncoderPool } from './pzf/index.js'
+export {
+  encodePzf, encodePzfInto, maxPzfLength, decodePzf, decodePzfInto, decodedPzfLength, readPzfHeader, initPzfWasm,
+  PzfEncoderPool
+} from './pzf/index.js'
 export type {
-  PzfEncodeOptions, PzfQuantization, DecodedPzf, PzfDecodeLimits, PzfCompression, PzfDimOrder, PzfDtype, PzfHeader,
-  PzfPixels, PzfEncoderPoolOptions, PzfPoolTaskOptions
+  PzfEncodeOptions, PzfQuantization, DecodedPzf, PzfDecodeLimits, PzfDecodeOptions, PzfImpl, PzfCompression,
+  PzfDimOrder, PzfDtype, PzfHeader, PzfPixels, PzfEncoderPoolOptions, PzfPoolTaskOptions
 } from './pzf/index.js'
 
 // Cluster paths and PYME-CLUSTER:// URIs

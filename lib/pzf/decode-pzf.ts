@@ -18,11 +18,13 @@
  */
 import { InvalidArgumentError, PzfFormatError, PzfLimitError } from '../errors.js'
 import {
-  bytesPerPixel, littleEndianHost, readPzfHeader,
+  bytesPerPixel, dtypeOf, littleEndianHost, readPzfHeader,
   type PzfDimOrder, type PzfDtype, type PzfHeader, type PzfPixels
 } from './format.js'
 import { HuffmanDecoder } from './huffman-decoder.js'
+import { checkPzfImpl, pzfWasmKernels, type PzfImpl } from './pzf-wasm.js'
 import { dequantisationTable, dequantise } from './sqrt-quantiser.js'
+import { WasmHuffmanDecoder, type PzfStreamChecks, type PzfStreamSpan } from './wasm-huffman-decoder.js'
 
 /** Limits that bound the memory a decode may allocate. */
 export interface PzfDecodeLimits {
@@ -32,9 +34,22 @@ export interface PzfDecodeLimits {
   readonly maxBytes?: number
 }
 
+/** Options of {@link decodePzf} and {@link decodePzfInto}: the limits, and the codec. */
+export interface PzfDecodeOptions extends PzfDecodeLimits {
+  /**
+   * `'wasm'`: the WebAssembly kernels where they are available (else the TypeScript codec);
+   * `'js'`: the TypeScript reference codec. Both give identical pixels and errors.
+   * @default the `PZF_IMPL` environment variable, else 'wasm'
+   */
+  readonly impl?: PzfImpl
+}
+
 /** A decoded frame. */
 export interface DecodedPzf {
-  /** The pixels in the stored memory order (`dimOrder`), in fresh memory. */
+  /**
+   * The pixels in the stored memory order (`dimOrder`): fresh memory from `decodePzf`, a
+   * view of the target's memory from `decodePzfInto`.
+   */
   readonly data: PzfPixels
   /** `[Width, Height, Depth]` (PYME's `(x, y, z)`; Depth is 1 for 2-D frames). */
   readonly shape: readonly [number, number, number]
@@ -57,32 +72,88 @@ function limit (v: number | undefined, name: string, fallback: number): number {
 }
 
 let decoder: HuffmanDecoder | null = null
+let wasmDecoder: WasmHuffmanDecoder | null = null
+
+/** The thread's tree parser and TypeScript decoder (created on first use, not at import). */
+function huffman (): HuffmanDecoder {
+  return (decoder ??= new HuffmanDecoder())
+}
 
 /**
- * Decodes a complete PZF file.
+ * Decodes a complete PZF file into fresh memory.
  * @throws PzfFormatError for anything that is not a valid PZF frame;
- *         PzfLimitError when the frame exceeds `limits`;
- *         InvalidArgumentError for bad limits.
+ *         PzfLimitError when the frame exceeds the limits;
+ *         InvalidArgumentError for bad options.
  */
-export function decodePzf (bytes: Uint8Array, limits?: PzfDecodeLimits): DecodedPzf {
+export function decodePzf (bytes: Uint8Array, options?: PzfDecodeOptions): DecodedPzf {
+  return decodeTo(bytes, options, null)
+}
+
+/**
+ * Decodes a complete PZF file into `target`'s memory (no allocation of pixel memory):
+ * `target` is a typed array of the frame's type (`Uint16Array` for uint16 frames …), or a
+ * `Uint8Array` for any type (then aligned to the pixel size), of at least the frame's
+ * decoded size (`width * height * depth` pixels: see `readPzfHeader`). The result's
+ * `data` is a view of `target`, valid until the caller reuses it.
+ * @throws as {@link decodePzf}; InvalidArgumentError when `target` cannot hold the frame
+ *         or shares memory with `bytes`.
+ */
+export function decodePzfInto (bytes: Uint8Array, target: PzfPixels, options?: PzfDecodeOptions): DecodedPzf {
+  if (dtypeOf(target) === undefined) throw new InvalidArgumentError('invalid target: expected a Uint8Array, Uint16Array or Float32Array')
+  return decodeTo(bytes, options, target)
+}
+
+/** The bytes of `target` the frame decodes into, after checking that it can hold them. */
+function targetBytes (target: PzfPixels, bytes: Uint8Array, dtype: PzfDtype, byteLength: number): Uint8Array {
+  const kind = dtypeOf(target) as PzfDtype
+  if (kind !== 'uint8' && kind !== dtype) {
+    throw new InvalidArgumentError(`invalid target: a ${target.constructor.name} cannot hold ${dtype} pixels`)
+  }
+  if (target.byteLength < byteLength) {
+    throw new InvalidArgumentError(`invalid target: ${target.byteLength} bytes, the frame needs ${byteLength}`)
+  }
+  if (target.byteOffset % bytesPerPixel[dtype] !== 0) {
+    throw new InvalidArgumentError(`invalid target: ${dtype} pixels need a byte offset aligned to ${bytesPerPixel[dtype]}`)
+  }
+  if (target.buffer === bytes.buffer && byteLength > 0 && bytes.length > 0 &&
+      target.byteOffset < bytes.byteOffset + bytes.length && bytes.byteOffset < target.byteOffset + byteLength) {
+    throw new InvalidArgumentError('invalid target: it shares memory with the input')
+  }
+  return new Uint8Array(target.buffer, target.byteOffset, byteLength)
+}
+
+/**
+ * The decoded size in bytes of the frame `header` describes, within `limits`: what a
+ * `decodePzfInto` target needs.
+ * @throws PzfLimitError when the frame exceeds the limits; InvalidArgumentError for bad limits.
+ */
+export function decodedPzfLength (header: PzfHeader, limits?: PzfDecodeLimits): number {
   const maxPixels = limit(limits?.maxPixels, 'maxPixels', DEFAULT_MAX_PIXELS)
   const maxBytes = limit(limits?.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES)
-  const header = readPzfHeader(bytes)
   const { width, height, depth, dtype } = header
   const pixels = width * height * depth
   if (pixels > maxPixels) {
     throw new PzfLimitError(`PZF frame of ${width}x${height}x${depth} pixels exceeds maxPixels ${maxPixels}`)
   }
-  const bpp = bytesPerPixel[dtype]
-  if (pixels * bpp > maxBytes) {
-    throw new PzfLimitError(`PZF frame of ${pixels * bpp} bytes exceeds maxBytes ${maxBytes}`)
+  const bytes = pixels * bytesPerPixel[dtype]
+  if (bytes > maxBytes) {
+    throw new PzfLimitError(`PZF frame of ${bytes} bytes exceeds maxBytes ${maxBytes}`)
   }
+  return bytes
+}
+
+function decodeTo (bytes: Uint8Array, options: PzfDecodeOptions | undefined, target: PzfPixels | null): DecodedPzf {
+  const impl = checkPzfImpl(options?.impl)
+  const header = readPzfHeader(bytes)
+  const { width, height, depth, dtype } = header
+  decodedPzfLength(header, options)
+  const pixels = width * height * depth
+  const bpp = bytesPerPixel[dtype]
   const payload = bytes.subarray(header.dataOffset)
   const quantised = header.quantization !== null
   // Bytes the data section decodes to: one level per pixel when quantised.
   const streamLength = quantised ? pixels : pixels * bpp
-  let stream: Uint8Array
-  let out: ArrayBuffer
+  let spans: PzfStreamSpan[] = []
   if (header.compression === 'raw') {
     if (payload.length !== streamLength) {
       if (quantised && payload.length === pixels * bpp && bpp > 1) {
@@ -91,37 +162,38 @@ export function decodePzf (bytes: Uint8Array, limits?: PzfDecodeLimits): Decoded
       }
       throw new PzfFormatError(`PZF raw data section is ${payload.length} bytes, the header needs ${streamLength}`)
     }
-    stream = payload
-    out = new ArrayBuffer(pixels * bpp)
-  } else {
+  } else if (header.compression === 'huffman') {
     // Every symbol costs at least one bit: refuse before allocating what cannot be there.
-    if (header.compression === 'huffman') checkStreamSize(payload.length, streamLength, 0)
-    else checkChunkTable(payload, streamLength)
-    out = new ArrayBuffer(pixels * bpp)
-    // Quantised levels go to the last `pixels` bytes of the output and are de-quantised in
-    // place, front to back: pixel i's bytes end at or before level i + 1, so every level is
-    // read before anything overwrites it. No scratch buffer.
-    stream = new Uint8Array(out, out.byteLength - streamLength, streamLength)
-    if (header.compression === 'huffman') decodeStream(payload, stream, 0)
-    else decodeChunks(payload, stream)
-  }
-  let data: PzfPixels
-  if (quantised) {
-    data = typedArray(dtype, out)
-    dequantise(stream, dequantisationTable(header.quantization.scale, header.quantization.offset, dtype), data)
+    checkStreamSize(payload.length, streamLength, 0)
+    spans = [{ offset: 0, length: payload.length, raw: streamLength, chunk: 0 }]
   } else {
-    if (stream.buffer !== out) new Uint8Array(out).set(stream)
-    /* c8 ignore next -- big-endian hosts only */
-    if (!littleEndianHost && bpp > 1) swapInPlace(new Uint8Array(out), bpp)
-    data = typedArray(dtype, out)
+    spans = chunkTable(payload, streamLength)
   }
+  const out = target === null
+    ? new Uint8Array(pixels * bpp)
+    : targetBytes(target, bytes, dtype, pixels * bpp)
+  const dequant = quantised ? dequantisationTable(header.quantization.scale, header.quantization.offset, dtype) : null
+  if (header.compression === 'raw') {
+    if (dequant === null) out.set(payload)
+    else dequantise(payload, dequant, pixelView(dequant, out, streamLength))
+  } else {
+    const kernels = pzfWasmKernels(impl)
+    const done = kernels !== null &&
+      (wasmDecoder ??= new WasmHuffmanDecoder(kernels, huffman())).decode(payload, spans, streamLength, out, dequant, streamChecks)
+    if (!done) decodeStreams(payload, spans, streamLength, out, dequant)
+  }
+  /* c8 ignore next -- big-endian hosts only */
+  if (!littleEndianHost && bpp > 1) swapInPlace(out, bpp)
+  const data = target === null
+    ? typedArray(dtype, out.buffer as ArrayBuffer, 0, pixels)
+    : target instanceof Uint8Array ? typedArray(dtype, target.buffer as ArrayBuffer, target.byteOffset, pixels) : target.subarray(0, pixels)
   return { data, shape: [width, height, depth], dimOrder: header.dimOrder, dtype, header }
 }
 
-function typedArray (dtype: PzfDtype, buffer: ArrayBuffer): PzfPixels {
-  if (dtype === 'uint8') return new Uint8Array(buffer)
-  if (dtype === 'uint16') return new Uint16Array(buffer)
-  return new Float32Array(buffer)
+function typedArray (dtype: PzfDtype, buffer: ArrayBuffer, offset: number, length: number): PzfPixels {
+  if (dtype === 'uint8') return new Uint8Array(buffer, offset, length)
+  if (dtype === 'uint16') return new Uint16Array(buffer, offset, length)
+  return new Float32Array(buffer, offset, length)
 }
 
 /* c8 ignore start -- big-endian hosts only */
@@ -130,22 +202,62 @@ function swapInPlace (bytes: Uint8Array, size: number): void {
 }
 /* c8 ignore stop */
 
-/** Decodes one Huffman stream into `out`; `chunk` names the chunk in errors (0 = unchunked). */
-function decodeStream (src: Uint8Array, out: Uint8Array, chunk: number): void {
-  if (out.length === 0) return
-  const where = chunk === 0 ? '' : ` (chunk ${chunk})`
-  const dec = (decoder ??= new HuffmanDecoder())
-  try {
-    const treeBits = dec.parse(src)
-    // Every symbol costs at least one bit (a single-symbol stream, as PYME writes it, too).
-    if (src.length * 8 - treeBits < out.length) {
-      throw new PzfFormatError(`truncated Huffman stream: ${src.length} bytes cannot hold ${out.length} bytes`)
+/**
+ * The TypeScript path: stream by stream into `out`. Quantised levels go to the last
+ * `streamLength` bytes of `out` and are de-quantised in place, front to back: pixel i's
+ * bytes end at or before level i + 1, so every level is read before anything overwrites
+ * it. No scratch buffer.
+ */
+function decodeStreams (payload: Uint8Array, spans: readonly PzfStreamSpan[], streamLength: number, out: Uint8Array,
+  dequant: Uint8Array | Uint16Array | Float32Array | null): void {
+  const levels = out.subarray(out.length - streamLength)
+  let at = 0
+  for (const span of spans) {
+    if (span.raw !== 0) {
+      const src = payload.subarray(span.offset, span.offset + span.length)
+      streamChecks.parse(span, src)
+      try {
+        huffman().decode(src, levels.subarray(at, at + span.raw))
+      } catch (err) {
+        throw inChunk(err, span.chunk)
+      }
     }
-    dec.decode(src, out)
-  } catch (err) {
-    /* c8 ignore next -- the decoder throws nothing but PzfFormatError */
-    if (!(err instanceof PzfFormatError) || chunk === 0) throw err
-    throw new PzfFormatError(err.message + where, { cause: err })
+    at += span.raw
+  }
+  if (dequant !== null) dequantise(levels, dequant, pixelView(dequant, out, streamLength))
+}
+
+/** `pixels` elements of the de-quantisation table's type over the bytes `out`. */
+function pixelView (dequant: PzfPixels, out: Uint8Array, pixels: number): PzfPixels {
+  if (dequant instanceof Uint8Array) return out
+  if (dequant instanceof Uint16Array) return new Uint16Array(out.buffer, out.byteOffset, pixels)
+  return new Float32Array(out.buffer, out.byteOffset, pixels)
+}
+
+/** Adds the chunk to a stream's error message (`chunk` 0: an unchunked stream). */
+function inChunk (err: unknown, chunk: number): unknown {
+  /* c8 ignore next -- the decoder throws nothing but PzfFormatError */
+  if (!(err instanceof PzfFormatError) || chunk === 0) return err
+  return new PzfFormatError(err.message + ` (chunk ${chunk})`, { cause: err })
+}
+
+/** The checks both paths run per stream, with the same errors. */
+const streamChecks: PzfStreamChecks = {
+  parse (span: PzfStreamSpan, src: Uint8Array): number {
+    try {
+      const treeBits = huffman().parse(src)
+      // Every symbol costs at least one bit (a single-symbol stream, as PYME writes it, too).
+      if (src.length * 8 - treeBits < span.raw) {
+        throw new PzfFormatError(`truncated Huffman stream: ${src.length} bytes cannot hold ${span.raw} bytes`)
+      }
+      return treeBits
+    } catch (err) {
+      throw inChunk(err, span.chunk)
+    }
+  },
+  truncated (span: PzfStreamSpan, decoded: number): Error {
+    const err = new PzfFormatError(`truncated Huffman stream: input ended after ${decoded} of ${span.raw} bytes`)
+    return inChunk(err, span.chunk) as Error
   }
 }
 
@@ -156,17 +268,22 @@ function checkStreamSize (compressed: number, raw: number, chunk: number): void 
   }
 }
 
-/** Checks the whole chunk table (PZF.md §4.3) against the payload and the expected size. */
-function checkChunkTable (payload: Uint8Array, expected: number): void {
+/**
+ * Checks the whole chunk table (PZF.md §4.3) against the payload and the expected size;
+ * returns the chunks' streams.
+ */
+function chunkTable (payload: Uint8Array, expected: number): PzfStreamSpan[] {
   if (payload.length < 2) throw new PzfFormatError('truncated PZF chunk table')
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
   const count = view.getUint16(0, true)
+  const spans: PzfStreamSpan[] = []
   let pos = 2
   let total = 0
   for (let i = 0; i < count; i++) {
     if (pos + 8 > payload.length) throw new PzfFormatError(`truncated PZF chunk table at chunk ${i + 1} of ${count}`)
     const compressed = view.getUint32(pos, true)
     const raw = view.getUint32(pos + 4, true)
+    spans.push({ offset: pos + 8, length: compressed, raw, chunk: i + 1 })
     pos += 8 + compressed
     if (pos > payload.length) throw new PzfFormatError(`PZF chunk ${i + 1} of ${count} runs past the end of the file`)
     checkStreamSize(compressed, raw, i + 1)
@@ -175,19 +292,5 @@ function checkChunkTable (payload: Uint8Array, expected: number): void {
   if (total !== expected) {
     throw new PzfFormatError(`PZF chunks decode to ${total} bytes, the header needs ${expected}`)
   }
-}
-
-/** Chunked Huffman (PZF.md §4.3), after {@link checkChunkTable}: chunk by chunk into `out`. */
-function decodeChunks (payload: Uint8Array, out: Uint8Array): void {
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
-  const count = view.getUint16(0, true)
-  let pos = 2
-  let at = 0
-  for (let i = 0; i < count; i++) {
-    const compressed = view.getUint32(pos, true)
-    const raw = view.getUint32(pos + 4, true)
-    decodeStream(payload.subarray(pos + 8, pos + 8 + compressed), out.subarray(at, at + raw), i + 1)
-    pos += 8 + compressed
-    at += raw
-  }
+  return spans
 }

@@ -18,8 +18,10 @@ import {
   PZF_HEADER_LENGTH, dtypeOf, littleEndianHost, writePzfHeader,
   type PzfCompression, type PzfDimOrder, type PzfDtype, type PzfHeaderFields, type PzfPixels
 } from './format.js'
-import { HuffmanEncoder } from './huffman-encoder.js'
-import { quantisationTable, quantise } from './sqrt-quantiser.js'
+import { HuffmanEncoder, type PzfHuffmanEncoder } from './huffman-encoder.js'
+import { checkPzfImpl, pzfWasmKernels, type PzfImpl } from './pzf-wasm.js'
+import { quantisationTable } from './sqrt-quantiser.js'
+import { WasmHuffmanEncoder } from './wasm-huffman-encoder.js'
 
 /** Square-root quantisation of uint16 pixels to 8-bit levels (PZF.md §6). */
 export interface PzfQuantization {
@@ -63,6 +65,12 @@ export interface PzfEncodeOptions {
   readonly timestamp?: bigint | number
   /** Frame index within the series (unsigned 32-bit). @default 0 */
   readonly frameNum?: number
+  /**
+   * `'wasm'`: the WebAssembly kernels where they are available (else the TypeScript codec);
+   * `'js'`: the TypeScript reference codec. Both give identical bytes.
+   * @default the `PZF_IMPL` environment variable, else 'wasm'
+   */
+  readonly impl?: PzfImpl
 }
 
 /** Validated encode arguments. */
@@ -70,6 +78,7 @@ export interface PzfEncodePlan extends PzfHeaderFields {
   readonly data: PzfPixels
   readonly chunks: number
   readonly pymeExact: boolean
+  readonly impl: PzfImpl | undefined
 }
 
 const U32_MAX = 0xffffffff
@@ -113,8 +122,10 @@ export function planPzfEncode (data: PzfPixels, options: PzfEncodeOptions): PzfE
     throw new InvalidArgumentError("invalid chunks: only used with compression 'huffman-chunks'")
   }
   const quantization = planQuantization(options.quantization, dtype, compression)
+  const impl = checkPzfImpl(options.impl)
   return {
     data,
+    impl,
     dtype,
     compression,
     chunks,
@@ -173,11 +184,28 @@ function checkFrameNum (v: number): number {
   return v
 }
 
-let encoder: HuffmanEncoder | null = null
+let jsEncoder: HuffmanEncoder | null = null
+let wasmEncoder: WasmHuffmanEncoder | null = null
 
-/** The thread's encoder (created on first use, not at import). */
-function huffman (): HuffmanEncoder {
-  return (encoder ??= new HuffmanEncoder())
+/** The thread's TypeScript encoder (created on first use, not at import). */
+function jsHuffman (): HuffmanEncoder {
+  return (jsEncoder ??= new HuffmanEncoder())
+}
+
+/**
+ * Plans one Huffman stream (the bytes `src`, or `pixels` through `lut`) on the encoder
+ * `impl` selects; the TypeScript one when the kernels are unavailable or the input is too
+ * large for them. Returns the encoder holding the plan and the stream's length.
+ */
+function planStream (impl: PzfImpl | undefined, src: Uint8Array | Uint16Array, lut: Uint8Array | null): { enc: PzfHuffmanEncoder, length: number } {
+  const kernels = pzfWasmKernels(impl)
+  if (kernels !== null) {
+    const enc = (wasmEncoder ??= new WasmHuffmanEncoder(kernels))
+    const length = lut === null ? enc.planBytes(src as Uint8Array) : enc.planQuantised(src as Uint16Array, lut)
+    if (length >= 0) return { enc, length }
+  }
+  const enc = jsHuffman()
+  return { enc, length: lut === null ? enc.planBytes(src as Uint8Array) : enc.planQuantised(src as Uint16Array, lut) }
 }
 
 /** The pixels as little-endian bytes in memory order (a view; a swapped copy on big-endian hosts). */
@@ -257,14 +285,9 @@ function encodePlanned (plan: PzfEncodePlan, target: Uint8Array | null): Uint8Ar
     out = fit(target, length)
     out.set(pixelBytes(data), PZF_HEADER_LENGTH)
   } else if (compression === 'huffman') {
-    const enc = huffman()
-    let streamLength: number
-    if (plan.quantization === null) {
-      streamLength = enc.planBytes(pixelBytes(data))
-    } else {
-      const table = quantisationTable(plan.quantization.offset, plan.quantization.scale, plan.pymeExact)
-      streamLength = enc.planQuantised(data as Uint16Array, table)
-    }
+    const { enc, length: streamLength } = plan.quantization === null
+      ? planStream(plan.impl, pixelBytes(data), null)
+      : planStream(plan.impl, data as Uint16Array, quantisationTable(plan.quantization.offset, plan.quantization.scale, plan.pymeExact))
     length = PZF_HEADER_LENGTH + streamLength
     try {
       out = fit(target, length)
@@ -284,37 +307,33 @@ function encodePlanned (plan: PzfEncodePlan, target: Uint8Array | null): Uint8Ar
 
 /**
  * Chunked layout (PZF.md §4.3): u16 count, then per chunk u32 compressed length,
- * u32 raw length and an independent Huffman stream. Quantised frames are quantised first,
- * then the level stream is split.
+ * u32 raw length and an independent Huffman stream. A quantised frame's level stream has
+ * one level per pixel, so its chunks are the quantised streams of runs of pixels (no
+ * level buffer).
  */
 function encodeChunks (plan: PzfEncodePlan, target: Uint8Array | null): { out: Uint8Array, length: number } {
-  let stream: Uint8Array
-  if (plan.quantization === null) {
-    stream = pixelBytes(plan.data)
-  } else {
-    const table = quantisationTable(plan.quantization.offset, plan.quantization.scale, plan.pymeExact)
-    stream = new Uint8Array(plan.data.length)
-    quantise(plan.data as Uint16Array, table, stream)
-  }
-  const enc = huffman()
+  const lut = plan.quantization === null
+    ? null
+    : quantisationTable(plan.quantization.offset, plan.quantization.scale, plan.pymeExact)
+  const stream = lut === null ? pixelBytes(plan.data) : plan.data as Uint16Array
   const sizes = chunkSizes(stream.length, plan.chunks)
   // Each chunk is planned twice (once for the total, once to write): chunked output is a
   // rarely used, explicit mode and this keeps the output in one exact allocation.
   let length = PZF_HEADER_LENGTH + 2 + 8 * plan.chunks
   let from = 0
   for (const size of sizes) {
-    length += enc.planBytes(stream.subarray(from, from + size))
+    const { enc, length: compressed } = planStream(plan.impl, stream.subarray(from, from + size), lut)
+    enc.cancel()
+    length += compressed
     from += size
   }
-  enc.cancel()
   const out = fit(target, length)
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   view.setUint16(PZF_HEADER_LENGTH, plan.chunks, true)
   let pos = PZF_HEADER_LENGTH + 2
   from = 0
   for (const size of sizes) {
-    const chunk = stream.subarray(from, from + size)
-    const compressed = enc.planBytes(chunk)
+    const { enc, length: compressed } = planStream(plan.impl, stream.subarray(from, from + size), lut)
     view.setUint32(pos, compressed, true)
     view.setUint32(pos + 4, size, true)
     pos = enc.write(out, pos + 8)

@@ -38,6 +38,11 @@ export class HuffmanDecoder {
   readonly #fill = new Int32Array(3 * MAX_NODES)
   #treeBits = 0
 
+  /** The parsed tree, per node: symbol (or -1), child for bit 0, child for bit 1; node 0 is the root. */
+  treeArrays (): { readonly sym: Int16Array, readonly a: Int16Array, readonly b: Int16Array } {
+    return { sym: this.#sym, a: this.#a, b: this.#b }
+  }
+
   /**
    * Reads the serialised tree at the start of `src`; returns its size in bits.
    * @throws PzfFormatError if the tree is truncated, too large or too deep.

@@ -19,7 +19,7 @@
  * One encoder per thread; not re-entrant between `plan` and `write`.
  */
 import { BitWriter, MAX_WRITE_BITS } from './bit-writer.js'
-import { HuffmanCodeBuilder, type HuffmanCode } from './huffman-code.js'
+import { HuffmanCodeBuilder, huffmanStreamBytes, type HuffmanCode } from './huffman-code.js'
 import { littleEndianHost } from './format.js'
 import { quantise } from './sqrt-quantiser.js'
 
@@ -33,7 +33,23 @@ const MODE_NONE = 0
 const MODE_BYTES = 1
 const MODE_QUANT = 2
 
-export class HuffmanEncoder {
+/**
+ * A Huffman stream encoder, in two phases: `plan…()` returns the stream's length in bytes
+ * (-1: this encoder cannot take the input, use another), then `write()` writes it.
+ */
+export interface PzfHuffmanEncoder {
+  /** Plans the stream of the bytes `src`. */
+  planBytes (src: Uint8Array): number
+  /** Plans the stream of the uint16 pixels `src` quantised through `lut` (65,536 levels). */
+  planQuantised (src: Uint16Array, lut: Uint8Array): number
+  /** Drops a plan that will not be written. */
+  cancel (): void
+  /** Writes the planned stream at `target[offset]`; returns the end offset. */
+  write (target: Uint8Array, offset: number): number
+}
+
+/** The TypeScript reference encoder (and fallback of the WebAssembly one). */
+export class HuffmanEncoder implements PzfHuffmanEncoder {
   readonly #builder = new HuffmanCodeBuilder()
   readonly #counts = new Float64Array(256)
   #hist: Uint32Array | null = null
@@ -120,18 +136,7 @@ export class HuffmanEncoder {
   }
 
   #finishPlan (): number {
-    const code = this.#builder.build(this.#counts)
-    if (code.symbolCount === 0) {
-      this.#length = 0
-      return 0
-    }
-    let bits = code.treeBits
-    const counts = this.#counts
-    for (let s = 0; s < 256; s++) {
-      const c = counts[s] as number
-      if (c !== 0) bits += c * (code.lengths[s] as number)
-    }
-    this.#length = Math.ceil(bits / 8)
+    this.#length = huffmanStreamBytes(this.#builder.build(this.#counts), this.#counts)
     return this.#length
   }
 

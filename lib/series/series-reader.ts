@@ -16,7 +16,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { ClosedError, InvalidArgumentError, NotFoundError } from '../errors.js'
-import { decodePzf, type DecodedPzf, type PzfDecodeLimits } from '../pzf/decode-pzf.js'
+import { decodePzf, decodePzfInto, decodedPzfLength, type DecodedPzf, type PzfDecodeLimits } from '../pzf/decode-pzf.js'
+import { readPzfHeader } from '../pzf/format.js'
 import { FrameIndexSet } from '../backends/frame-index-set.js'
 import { isClusterUri } from '../cluster/cluster-uri.js'
 import { parseEvents, type SeriesEvent } from './event-log.js'
@@ -46,6 +47,12 @@ export interface SeriesFramesOptions {
   readonly pollMs?: number
   /** Stops following (the iterator rejects with the abort reason). */
   readonly signal?: AbortSignal
+  /**
+   * Decode every frame into one buffer the reader keeps (grown to the largest frame, no
+   * allocation per frame): each yielded frame's `data` is valid until the next one.
+   * @default false
+   */
+  readonly reuse?: boolean
 }
 
 /** What `refresh()` found. */
@@ -81,6 +88,8 @@ export class SeriesReader {
   #frameCount = 0
   #contiguous = 0
   #closed = false
+  /** The buffer `frames({ reuse: true })` decodes into. */
+  #frameBuffer = new Uint8Array(0)
 
   private constructor (source: SeriesSource, ownsSource: boolean, metadata: MetaDataHandler, options: SeriesReaderOptions) {
     this.#source = source
@@ -221,6 +230,22 @@ export class SeriesReader {
   }
 
   /**
+   * Reads frame `i` and decodes it into `target` (`decodePzfInto`: no pixel allocation;
+   * size it with `decodedPzfLength`). The result's `data` is a view of `target`.
+   */
+  async getFrameInto (i: number, target: Uint8Array | Uint16Array | Float32Array): Promise<DecodedPzf> {
+    return decodePzfInto(await this.getFrameBytes(i), target, this.#limits)
+  }
+
+  /** Frame `i` decoded into the reader's own buffer, grown (x2) to fit and kept. */
+  async #getFrameReused (i: number): Promise<DecodedPzf> {
+    const bytes = await this.getFrameBytes(i)
+    const length = decodedPzfLength(readPzfHeader(bytes), this.#limits)
+    if (this.#frameBuffer.length < length) this.#frameBuffer = new Uint8Array(Math.max(length, 2 * this.#frameBuffer.length))
+    return decodePzfInto(bytes, this.#frameBuffer, this.#limits)
+  }
+
+  /**
    * The stored PZF file of frame `i`, not decoded (to copy it, or to decode it elsewhere, e.g.
    * on worker threads). `NotFoundError` when it does not exist.
    */
@@ -253,7 +278,7 @@ export class SeriesReader {
     let i = 0
     for (;;) {
       const end = this.#complete ? this.#frameCount : this.#contiguous
-      while (i < end) yield await this.getFrame(i++)
+      while (i < end) yield await (options.reuse === true ? this.#getFrameReused(i++) : this.getFrame(i++))
       if (this.#complete || options.follow !== true) return
       try {
         await sleep(pollMs, undefined, options.signal === undefined ? undefined : { signal: options.signal })

@@ -7,6 +7,7 @@ import { decodePzf, encodePzf } from '../../lib/pzf/index.js'
 import { PzfFormatError } from '../../lib/errors.js'
 import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
 import { readVectorPzf } from '../helpers/pzf-vectors.js'
+import { xorshift as rng } from '../helpers/xorshift.js'
 
 const camera = makeCameraFrame(48, 40, { seed: 5 })
 
@@ -21,17 +22,6 @@ const seeds: Array<[string, Uint8Array]> = [
   ['camera raw', encodePzf(camera, { shape: [24, 40, 2], compression: 'raw' })],
   ['float32 chunks', encodePzf(new Float32Array(300).map(Math.sqrt), { shape: [20, 15], compression: 'huffman-chunks', chunks: 3 })]
 ].map(([name, bytes]) => [name as string, new Uint8Array(bytes as Uint8Array)])
-
-/** xorshift32 */
-function rng (seed: number): () => number {
-  let x = seed
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
-}
 
 function mutate (src: Uint8Array, r: () => number): Uint8Array {
   const pick = (n: number): number => Math.floor(r() * n)

@@ -1,7 +1,7 @@
-// decodePzf and readPzfHeader on malformed and hostile input: every refusal is a
+// decodePzf, decodePzfInto and readPzfHeader on malformed and hostile input: every refusal is a
 // PzfFormatError (PzfLimitError for limits) raised before frame-sized allocation.
 import t from 'tap'
-import { decodePzf, encodePzf, readPzfHeader } from '../../lib/pzf/index.js'
+import { decodePzf, decodePzfInto, encodePzf, readPzfHeader } from '../../lib/pzf/index.js'
 import { InvalidArgumentError, PzfFormatError, PzfLimitError } from '../../lib/errors.js'
 import { sameBytes } from './same-bytes.js'
 
@@ -108,4 +108,35 @@ t.test('de-quantisation to every dtype (hand-made headers)', async (t) => {
   const asF32 = decodePzf(patched(q, (b) => { b[3] = 2 })).data
   t.type(asF32, Float32Array)
   t.same([...asF32.subarray(0, 50)], [...u16.subarray(0, 50)])
+})
+
+t.test('decodePzfInto: into the caller\'s memory, checked', async (t) => {
+  const file = encodePzf(frame, { shape: [40, 30] })
+  for (const impl of ['wasm', 'js'] as const) {
+    const target = new Uint16Array(40 * 30 + 7)
+    const r = decodePzfInto(file, target, { impl })
+    t.equal(r.data.buffer, target.buffer, `${impl}: a view of the target`)
+    t.equal(r.data.length, 40 * 30, 'of the frame\'s length')
+    t.ok(sameBytes(r.data, frame), 'the pixels')
+    // A Uint8Array takes any dtype, at an aligned offset.
+    const bytes = new Uint8Array(2 * 40 * 30 + 2)
+    const rb = decodePzfInto(file, bytes.subarray(2), { impl })
+    t.ok(rb.data instanceof Uint16Array && sameBytes(rb.data, frame), 'bytes target')
+    t.throws(() => decodePzfInto(file, bytes.subarray(1), { impl }), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /aligned/ })
+    t.throws(() => decodePzfInto(file, new Uint16Array(40 * 30 - 1), { impl }), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /the frame needs 2400/ })
+    t.throws(() => decodePzfInto(file, new Float32Array(40 * 30), { impl }), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /Float32Array cannot hold uint16/ })
+    t.throws(() => decodePzfInto(file, [] as never, { impl }), { code: 'PYME_ERR_INVALID_ARGUMENT' })
+    // A target sharing memory with the input is refused; disjoint parts of one buffer are fine.
+    const shared = new Uint8Array(file.length + 2400)
+    shared.set(file)
+    t.throws(() => decodePzfInto(shared.subarray(0, file.length), shared.subarray(file.length - 2), { impl }), { message: /shares memory/ })
+    t.ok(sameBytes(decodePzfInto(shared.subarray(0, file.length), shared.subarray(file.length), { impl }).data, frame), 'disjoint')
+  }
+  // Quantised and raw frames into a target; a float32 frame into bytes.
+  const q = encodePzf(frame, { shape: [40, 30], quantization: { offset: 100, scale: 1 } })
+  t.ok(sameBytes(decodePzfInto(q, new Uint16Array(1200)).data, decodePzf(q).data), 'quantised')
+  const raw = encodePzf(frame, { shape: [40, 30], compression: 'raw' })
+  t.ok(sameBytes(decodePzfInto(raw, new Uint16Array(1200)).data, frame), 'raw')
+  const f32 = new Float32Array(12).map((_, i) => i / 3)
+  t.ok(sameBytes(decodePzfInto(encodePzf(f32, { shape: [4, 3] }), new Uint8Array(48)).data, f32), 'float32 into bytes')
 })

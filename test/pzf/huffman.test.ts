@@ -158,3 +158,78 @@ t.test('decoder: hostile streams give PzfFormatError', async (t) => {
   dec.parse(cut)
   t.throws(() => dec.decode(cut, new Uint8Array(400)), PzfFormatError, 'last byte missing')
 })
+
+/** PYME's O(m^2) scan (bcl/huffman.c), the reference the builder's heap must agree with: the merge order. */
+function scanMerges (counts: ArrayLike<number>): number[] {
+  const weight: number[] = []
+  for (let s = 0; s < 256; s++) if ((counts[s] as number) > 0) weight.push(counts[s] as number)
+  const merges: number[] = []
+  for (let size = weight.length, left = size; left > 1; left--) {
+    let n1 = -1
+    let n2 = -1
+    for (let k = 0; k < size; k++) {
+      const w = weight[k] as number
+      if (w === 0) continue
+      if (n1 < 0 || w <= (weight[n1] as number)) {
+        n2 = n1
+        n1 = k
+      } else if (n2 < 0 || w <= (weight[n2] as number)) {
+        n2 = k
+      }
+    }
+    weight[size++] = (weight[n1] as number) + (weight[n2] as number)
+    weight[n1] = 0
+    weight[n2] = 0
+    merges.push(n1, n2)
+  }
+  return merges
+}
+
+t.test('the code builder\'s heap merges exactly as PYME\'s scan, ties included', async (t) => {
+  const builder = new HuffmanCodeBuilder()
+  let seed = 12345
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0
+    return seed % n
+  }
+  for (let round = 0; round < 300; round++) {
+    const counts = new Float64Array(256)
+    const symbols = 1 + next(256)
+    // Few distinct weights: many ties, at every level of the tree.
+    for (let i = 0; i < symbols; i++) counts[next(256)] = 1 + next(round % 3 === 0 ? 2 : round % 3 === 1 ? 5 : 1000)
+    const code = builder.build(counts)
+    // Rebuild the pool order from the code's tree: the scan's merges define every node's children.
+    const merges = scanMerges(counts)
+    const leaves: number[] = []
+    for (let s = 0; s < 256; s++) if ((counts[s] as number) > 0) leaves.push(s)
+    const lengths = new Uint8Array(256)
+    const depthOf = (node: number, d: number): void => {
+      if (node < leaves.length) {
+        lengths[leaves[node] as number] = leaves.length === 1 ? 1 : d
+        return
+      }
+      const m = node - leaves.length
+      depthOf(merges[2 * m] as number, d + 1)
+      depthOf(merges[2 * m + 1] as number, d + 1)
+    }
+    const root = leaves.length === 1 ? 0 : 2 * leaves.length - 2
+    depthOf(root, 0)
+    const preorder: number[] = []
+    const walk = (node: number): void => {
+      if (node < leaves.length) {
+        preorder.push(leaves[node] as number)
+        return
+      }
+      preorder.push(-1)
+      walk(merges[2 * (node - leaves.length)] as number)
+      walk(merges[2 * (node - leaves.length) + 1] as number)
+    }
+    walk(root)
+    if (!Buffer.from(code.lengths).equals(Buffer.from(lengths)) ||
+        preorder.join() !== [...code.tree.subarray(0, code.treeLength)].join()) {
+      t.fail(`round ${round}: the tree differs from the scan's`)
+      return
+    }
+  }
+  t.pass('300 tie-rich histograms: the same tree (so the same codes) as the scan')
+})

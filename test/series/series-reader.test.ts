@@ -55,6 +55,37 @@ t.test('reads a series written by PYME (frames from the PYME-written vectors)', 
   await byUrl.close()
 })
 
+t.test('frames({ reuse: true }) and getFrameInto decode into kept memory', async (t) => {
+  const dir = join(await tempDir(t), 'reuse.pcs')
+  await mkdir(dir)
+  await writeFile(join(dir, 'metadata.json'), PYME_METADATA)
+  for (const [i, name] of PYME_FRAMES.entries()) {
+    await writeFile(join(dir, `frame${String(i).padStart(5, '0')}.pzf`), readVectorPzf(name))
+  }
+  await writeFile(join(dir, 'events.json'), '[]')
+  const reader = await SeriesReader.open(dir, { limits: { maxPixels: 128 * 128 } })
+  const buffers = new Set<ArrayBufferLike>()
+  let i = 0
+  for await (const frame of reader.frames({ reuse: true })) {
+    const raw = readVectorRaw(PYME_FRAMES[i]!)
+    t.equal(Buffer.compare(cOrderBytes(frame), raw), 0, `${PYME_FRAMES[i]!}: same pixels, reused memory`)
+    buffers.add(frame.data.buffer)
+    i++
+  }
+  t.equal(i, PYME_FRAMES.length)
+  t.ok(buffers.size <= 3, `${buffers.size} buffers for ${i} frames of growing sizes`)
+  const target = new Uint16Array(128 * 128)
+  const f = await reader.getFrameInto(4, target)
+  t.equal(f.data.buffer, target.buffer, 'getFrameInto: a view of the target')
+  t.equal(Buffer.compare(cOrderBytes(f), readVectorRaw(PYME_FRAMES[4]!)), 0)
+  await t.rejects(reader.getFrameInto(4, new Uint16Array(10)), { code: 'PYME_ERR_INVALID_ARGUMENT' })
+  await reader.close()
+  const limited = await SeriesReader.open(dir, { limits: { maxPixels: 100 } })
+  await t.rejects((async () => { for await (const _ of limited.frames({ reuse: true })) { /* nothing */ } })(),
+    { code: 'PYME_ERR_PZF_LIMIT' }, 'the limits hold before the buffer grows')
+  await limited.close()
+})
+
 t.test('gaps: counted from the highest index, reported, refused when read', async (t) => {
   const dir = join(await tempDir(t), 's')
   const backend = new FolderBackend({ directory: dir, shape: [8, 4], pool: false })
