@@ -29,6 +29,7 @@ export {
   ServerError,
   VerificationError,
   SeriesFormatError,
+  Hdf5Error,
   ClosedError,
   DestroyedError,
   errorCodes
