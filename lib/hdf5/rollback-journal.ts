@@ -35,8 +35,8 @@ export interface RollbackJournalOptions {
   /** fsync the journal before the file changes, and the file before the journal is emptied. */
   readonly fsync: boolean
   /**
-   * Fault injection for tests: SIGKILL the process when the current append reaches this
-   * many file writes. @internal
+   * Fault injection for tests: SIGKILL the process at the file's this-many-th journalled
+   * write (counted over all appends), i.e. in the middle of some append. @internal
    */
   readonly unsafeKillAfterWrites?: number
 }
@@ -70,7 +70,6 @@ export class RollbackJournal {
   begin (): void {
     this.#base = fstatSync(this.#readFd).size
     this.#journalSize = 0
-    this.#writes = 0
   }
 
   /** Saves the old value of the bytes `bytes` is about to overwrite at `position`. */
