@@ -14,6 +14,7 @@ import t from 'tap'
 import { decodePzf } from '../../lib/pzf/decode-pzf.js'
 import { encodePzf } from '../../lib/pzf/encode-pzf.js'
 import { startDataServerForTest } from '../helpers/data-servers.js'
+import { startServerProcess } from '../helpers/server-process.js'
 import { runPyTables, skipWithoutPyTables } from '../helpers/pytables.js'
 
 const READ_H5 = fileURLToPath(new URL('../interop/read_h5.py', import.meta.url))
@@ -175,4 +176,45 @@ t.test('refusals: a cut upload, bad bodies, pickles and escapes change nothing',
   // A write-once file is never appended to.
   t.same(await pipelined(server.port, [{ path: 'w.h5', body: enc.encode('plain') }, { path: '__aggregate_h5/w.h5/metadata.json', body: enc.encode('{}') }]), [200, 409])
   t.same(await pipelined(server.port, [{ path: '__aggregate_h5/r.h5/frame00001.pzf', body: frame(1, 32, 16) }]), [200], 'the server still serves')
+})
+
+t.test('a server killed between appends: acknowledged rows intact, the file opens, appends resume', async (t) => {
+  const first = await startServerProcess()
+  t.teardown(() => first.stop())
+  const base = '__aggregate_h5/k.h5/'
+  t.same(await pipelined(first.port, [
+    { path: base + 'metadata.json', body: enc.encode(METADATA) },
+    ...Array.from({ length: 6 }, (_, i) => ({ path: `${base}frame${String(i).padStart(5, '0')}.pzf`, body: frame(i, 64, 32) }))
+  ]), Array(7).fill(200))
+  first.kill('SIGKILL')
+  await once(first.child, 'exit')
+  const second = await first.restart()
+  t.teardown(() => second.stop())
+  t.same(await pipelined(second.port, [
+    { path: `${base}frame00006.pzf`, body: frame(6, 64, 32) },
+    { path: base + 'events.json', body: enc.encode(EVENTS) }
+  ]), [200, 200])
+  const names = Object.keys(JSON.parse(new TextDecoder().decode((await get(second.url, 'k.h5/')).body)) as object)
+  t.same(names, ['metadata.json', 'events.json', ...Array.from({ length: 7 }, (_, i) => `frame${String(i).padStart(5, '0')}.pzf`)])
+  if (skipWithoutPyTables() === false) {
+    const py = await runPyTables(READ_H5, [join(second.root, 'k.h5')])
+    t.equal(py.image.nrows, 7)
+    t.same(py.image.sha, Array.from({ length: 7 }, (_, i) => sha(frame(i, 64, 32))))
+  }
+})
+
+t.test('shutdown closes open files cleanly', async (t) => {
+  const server = await startServerProcess()
+  t.same(await pipelined(server.port, [{ path: '__aggregate_h5/open.h5/frame00000.pzf', body: frame(0, 32, 16) }]), [200])
+  const root = server.root
+  const { mkdtemp: mk } = await import('node:fs/promises')
+  const keep = await mk(join(tmpdir(), 'pyme-keep-'))
+  t.teardown(() => rm(keep, { recursive: true, force: true }))
+  const { copyFile } = await import('node:fs/promises')
+  server.kill('SIGTERM')
+  await once(server.child, 'exit')
+  t.same((await readdir(root)).filter((n) => n.startsWith('.pyme-')), [], 'no journal left: the file was closed')
+  await copyFile(join(root, 'open.h5'), join(keep, 'open.h5'))
+  await server.stop()
+  if (skipWithoutPyTables() === false) t.equal((await runPyTables(READ_H5, [join(keep, 'open.h5')])).image.nrows, 1)
 })
