@@ -8,6 +8,10 @@
  * 2. Keep-alive GET latency of a 100-byte file, one request at a time, vs the bare server.
  * 3. Listing a 100,000-file directory: cold (built from disk) and warm, and the latency of
  *    PUTs into another directory while the cold listing is built.
+ * 4. HDF5 aggregation (`BENCH_ONLY=h5`): 2048x2048 Huffman PZF frames appended through
+ *    `__aggregate_h5` (PYME's cluster_h5), next to plain PUTs of the same bytes in the same
+ *    run, tmpfs and disk roots; frames/s, the ratio, and server CPU per frame. PYME's own
+ *    Huffman send thread manages about 25 frames/s at this size.
  *
  * Servers run in their own processes (the client would otherwise share their event loop).
  */
@@ -18,13 +22,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { readFileSync } from 'node:fs'
+import { encodePzf } from '../../lib/pzf/encode-pzf.js'
 import { startServerProcess, type ServerProcess } from '../../test/helpers/server-process.js'
 import { WireClient, streamerPut } from '../../test/server/pyme-wire-client.js'
 
 const MiB = 1024 * 1024
 const quick = process.env['BENCH_QUICK'] !== undefined
 // BENCH_ONLY=put,get,listing runs some sections only.
-const only = new Set((process.env['BENCH_ONLY'] ?? 'put,get,listing').split(','))
+const only = new Set((process.env['BENCH_ONLY'] ?? 'put,get,listing,h5').split(','))
 
 interface Target { readonly name: string, readonly port: number, stop (): Promise<void> }
 
@@ -99,6 +105,50 @@ async function getLatency (port: number, path: string, n: number): Promise<{ med
   c.destroy()
   times.sort((a, b) => a - b)
   return { median: times[Math.floor(n / 2)] ?? 0, p90: times[Math.floor(n * 0.9)] ?? 0 }
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc. */
+function cpuSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** A 2048x2048 camera-like frame, Huffman PZF (about 3.5 MB). */
+function benchFrame (): Uint8Array {
+  const px = new Uint16Array(2048 * 2048)
+  let x = 12345
+  for (let i = 0; i < px.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0
+    px[i] = 100 + ((x >>> 16) & 0x7f)
+  }
+  return encodePzf(px, { shape: [2048, 2048], compression: 'huffman' })
+}
+
+/** Sends `count` frames (FrameNum patched per frame) to `prefix`frame%05d.pzf pipelined; frames/s and CPU s/frame of the server. */
+async function framePuts (port: number, pid: number, prefix: string, frame: Uint8Array, count: number, window = 8): Promise<{ fps: number, cpu: number }> {
+  const c = await WireClient.connect(port)
+  const cpu0 = cpuSeconds(pid)
+  const started = performance.now()
+  let sent = 0
+  let answered = 0
+  const reader = (async () => {
+    for (; answered < count; answered++) {
+      const r = await c.response()
+      if (r.status !== 200) throw new Error(`PUT answered ${r.status}`)
+    }
+  })()
+  while (sent < count) {
+    while (sent - answered >= window) await new Promise((resolve) => setImmediate(resolve))
+    const body = Buffer.from(frame)
+    body.writeUInt32LE(sent, 16)
+    const head = Buffer.from(`PUT /${prefix}frame${String(sent).padStart(5, '0')}.pzf HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`)
+    if (!c.socket.write(head) || !c.socket.write(body)) await once(c.socket, 'drain')
+    sent++
+  }
+  await reader
+  const seconds = (performance.now() - started) / 1000
+  c.destroy()
+  return { fps: count / seconds, cpu: (cpuSeconds(pid) - cpu0) / count }
 }
 
 function fmt (x: number, digits = 1): string {
@@ -183,6 +233,31 @@ try {
     report(`${files} files: first cold listing ${fmt(first, 0)} ms (includes starting the scan worker; ${firstBytes} bytes of JSON)`)
     report(`cold (worker running) ${fmt(coldMs, 0)} ms (${coldBytes} bytes), warm ${fmt(warmMs, 1)} ms (${warmBytes} bytes)`)
     report(`PUT latency (1 kB, sequential): idle median ${fmt(idle.median, 0)} µs / max ${fmt(idle.max, 0)} µs; during the cold listing median ${fmt(busy.median, 0)} µs / max ${fmt(busy.max, 0)} µs`)
+    }
+
+    if (only.has('h5')) {
+      report('\n## HDF5 aggregation: 2048x2048 Huffman frames, one pipelined connection (8 in flight), frames/s')
+      const frame = benchFrame()
+      const count = quick ? 30 : 120
+      report(`frame ${(frame.length / 1e6).toFixed(2)} MB; each run ${count} frames; plain PUT and __aggregate_h5 alternate, 3 rounds; server CPU ms per frame`)
+      for (const target of [tmpfsServer, diskServer]) {
+        const plain: number[] = []
+        const h5: number[] = []
+        let plainCpu = 0
+        let h5Cpu = 0
+        for (let round = 0; round < 3; round++) {
+          const p = await framePuts(target.port, target.proc.pid, `bench/plain${round}/`, frame, count)
+          const a = await framePuts(target.port, target.proc.pid, `__aggregate_h5/bench/s${round}.h5/`, frame, count)
+          plain.push(p.fps)
+          h5.push(a.fps)
+          plainCpu += p.cpu / 3
+          h5Cpu += a.cpu / 3
+          rmSync(join(target.proc.root, 'bench'), { recursive: true, force: true })
+        }
+        const best = (xs: number[]): number => Math.max(...xs)
+        const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number
+        report(`${target.name.padEnd(20)} plain PUT best ${fmt(best(plain))} / median ${fmt(median(plain))} | __aggregate_h5 best ${fmt(best(h5))} / median ${fmt(median(h5))} (ratio ${fmt(median(h5) / median(plain), 2)}) | CPU ${fmt(plainCpu * 1000)} vs ${fmt(h5Cpu * 1000)} ms/frame`)
+      }
     }
   } finally {
     await Promise.all([bare.stop(), tmpfsServer.stop(), diskServer.stop()])

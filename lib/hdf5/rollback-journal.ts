@@ -29,6 +29,8 @@ const HEADER = 16
 const RECORD_HEADER = 16
 /** Differences closer than this are saved as one record. */
 const MERGE_GAP = 64
+/** Bytes compared at once before looking for the changed ones. */
+const BLOCK = 256
 
 /** Options of `RollbackJournal`. */
 export interface RollbackJournalOptions {
@@ -54,6 +56,7 @@ export class RollbackJournal {
   /** Bytes in the journal (0: nothing written for this append). */
   #journalSize = 0
   #writes = 0
+  #buffer = Buffer.allocUnsafe(0)
 
   constructor (target: string, journalPath: string, options: RollbackJournalOptions) {
     this.target = target
@@ -78,26 +81,34 @@ export class RollbackJournal {
     if (this.#killAfter > 0 && ++this.#writes >= this.#killAfter) process.kill(process.pid, 'SIGKILL')
     const end = Math.min(position + bytes.length, this.#base)
     if (position >= end) return
-    const old = Buffer.allocUnsafe(end - position)
+    const old = this.#scratch(end - position)
     const got = readSync(this.#readFd, old, 0, old.length, position)
-    let i = 0
-    const n = Math.min(got, old.length)
-    while (i < n) {
-      if (old[i] === bytes[i]) {
-        i++
-        continue
+    const now = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(got, bytes.length))
+    const n = now.length
+    // Equal blocks are skipped with a native compare; only changed blocks are scanned.
+    let runStart = -1
+    let runEnd = -1
+    for (let b = 0; b < n; b += BLOCK) {
+      const e = Math.min(n, b + BLOCK)
+      if (old.compare(now, b, e, b, e) === 0) continue
+      for (let i = b; i < e; i++) {
+        if (old[i] === now[i]) continue
+        if (runStart >= 0 && i - runEnd > MERGE_GAP) {
+          this.#record(position + runStart, old.subarray(runStart, runEnd))
+          runStart = -1
+        }
+        if (runStart < 0) runStart = i
+        runEnd = i + 1
       }
-      let j = i + 1
-      let same = 0
-      while (j < n && same < MERGE_GAP) {
-        if (old[j] === bytes[j]) same++
-        else same = 0
-        j++
-      }
-      const stop = j - same
-      this.#record(position + i, old.subarray(i, stop))
-      i = stop
     }
+    if (runStart >= 0) this.#record(position + runStart, old.subarray(runStart, runEnd))
+  }
+
+  // The old bytes of a write: a buffer kept between writes (HDF5 rewrites a 1 MiB chunk per
+  // frame append; a fresh buffer each time is garbage-collector work).
+  #scratch (n: number): Buffer {
+    if (this.#buffer.length < n) this.#buffer = Buffer.allocUnsafe(Math.max(n, this.#buffer.length * 2))
+    return this.#buffer.subarray(0, n)
   }
 
   /** Saves the tail a truncation below the committed size would cut. */
