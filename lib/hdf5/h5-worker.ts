@@ -6,7 +6,9 @@
  * Open files are kept in a bounded cache (least recently used closed first) and closed after
  * `idleCloseMs` without use, as PYME's H5RFile does after its keep-alive timeout.
  */
+import { existsSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
+import { NotFoundError } from '../errors.js'
 import { debuglog } from 'node:util'
 import { H5File } from './h5-file.js'
 import { loadH5Runtime, type H5Runtime } from './h5wasm-runtime.js'
@@ -53,6 +55,7 @@ function entry (rt: H5Runtime, path: string, write: boolean, kind: 'series' | 'r
     e = undefined
   }
   if (e === undefined) {
+    if (!write && !existsSync(path)) throw new NotFoundError(`${path} does not exist`)
     while (open.size >= options.maxOpenFiles) {
       const oldest = open.keys().next().value as string
       closeEntry(oldest)
