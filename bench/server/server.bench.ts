@@ -24,6 +24,10 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { readFileSync } from 'node:fs'
 import { encodePzf } from '../../lib/pzf/encode-pzf.js'
+import { H5File } from '../../lib/hdf5/h5-file.js'
+import { H5SeriesFile } from '../../lib/hdf5/h5-series-file.js'
+import { loadH5Runtime } from '../../lib/hdf5/h5wasm-runtime.js'
+import { SERIES_TEMPLATE_BASE64 } from '../../lib/hdf5/pytables-templates.js'
 import { startServerProcess, type ServerProcess } from '../../test/helpers/server-process.js'
 import { WireClient, streamerPut } from '../../test/server/pyme-wire-client.js'
 
@@ -151,6 +155,42 @@ async function framePuts (port: number, pid: number, prefix: string, frame: Uint
   return { fps: count / seconds, cpu: (cpuSeconds(pid) - cpu0) / count }
 }
 
+/**
+ * What the durability discipline costs, in this process on tmpfs: each frame its own
+ * committed append (journal + H5Fflush, as the server does) vs 50 frames per commit.
+ */
+async function disciplineCost (dir: string, frame: Uint8Array, count: number): Promise<{ each: number, batched: number }> {
+  const rt = await loadH5Runtime()
+  const template = Buffer.from(SERIES_TEMPLATE_BASE64, 'base64')
+  const run = (name: string, perCommit: number): number => {
+    const f = H5File.open(rt, join(dir, name), { write: true, fsync: false, create: template })
+    const series = new H5SeriesFile(f)
+    const t0 = performance.now()
+    for (let n = 0; n < count; n += perCommit) {
+      // The same calls; with perCommit > 1 they join one transaction (one journal, one flush).
+      f.transaction(() => {
+        for (let k = n; k < Math.min(count, n + perCommit); k++) {
+          const b = Buffer.from(frame)
+          b.writeUInt32LE(k, 16)
+          series.put(`frame${k}.pzf`, b)
+        }
+      })
+    }
+    const fps = count / ((performance.now() - t0) / 1000)
+    f.close()
+    rmSync(join(dir, name), { force: true })
+    return fps
+  }
+  const each: number[] = []
+  const batched: number[] = []
+  for (let round = 0; round < 3; round++) {
+    each.push(run(`each${round}.h5`, 1))
+    batched.push(run(`batch${round}.h5`, 50))
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number
+  return { each: median(each), batched: median(batched) }
+}
+
 function fmt (x: number, digits = 1): string {
   return x.toFixed(digits)
 }
@@ -258,6 +298,8 @@ try {
         const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number
         report(`${target.name.padEnd(20)} plain PUT best ${fmt(best(plain))} / median ${fmt(median(plain))} | __aggregate_h5 best ${fmt(best(h5))} / median ${fmt(median(h5))} (ratio ${fmt(median(h5) / median(plain), 2)}) | CPU ${fmt(plainCpu * 1000)} vs ${fmt(h5Cpu * 1000)} ms/frame`)
       }
+      const cost = await disciplineCost(shm, frame, count)
+      report(`durability discipline (in process, tmpfs, median of 3): a commit per frame ${fmt(cost.each)} frames/s vs one per 50 frames ${fmt(cost.batched)} frames/s (ratio ${fmt(cost.each / cost.batched, 2)})`)
     }
   } finally {
     await Promise.all([bare.stop(), tmpfsServer.stop(), diskServer.stop()])

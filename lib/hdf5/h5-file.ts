@@ -75,6 +75,7 @@ export class H5File {
   readonly #journal: RollbackJournal | undefined
   #file: InstanceType<H5Runtime['api']['File']> | undefined
   #fid = 0n
+  #depth = 0
   /** Cached dataset metadata (shape updated by our own appends). */
   readonly #datasets = new Map<string, { info: H5DatasetInfo, rows: number }>()
 
@@ -136,8 +137,11 @@ export class H5File {
   transaction<T> (fn: () => T): T {
     const journal = this.#journal
     if (journal === undefined) throw new Hdf5Error(`${this.path} is open read-only`)
+    // A transaction inside one joins it: one commit (or rollback) for both.
+    if (this.#depth > 0) return fn()
     if (this.#file === undefined) this.#reopen()
     journal.begin()
+    this.#depth++
     try {
       const result = fn()
       if (this.#m.flush(this.#fid) < 0) throw new Hdf5Error(`cannot flush ${this.path}`)
@@ -146,6 +150,8 @@ export class H5File {
     } catch (err) {
       this.#abandon()
       throw err
+    } finally {
+      this.#depth--
     }
   }
 

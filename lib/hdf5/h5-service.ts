@@ -65,7 +65,8 @@ export interface H5BodyOptions {
 function ownBuffer (body: Uint8Array, transfer: boolean): ArrayBuffer {
   const buf = body.buffer
   if (transfer && buf instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === buf.byteLength) return buf
-  return body.slice().buffer
+  // Uint8Array's slice copies (Buffer's would be a view of Node's shared pool).
+  return Uint8Array.prototype.slice.call(body).buffer as ArrayBuffer
 }
 
 export class H5Service {

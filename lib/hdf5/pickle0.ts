@@ -159,8 +159,10 @@ export function readPickle0 (text: string): PyJsonValue | undefined {
       }
       case 'g': {
         const key = line()
-        if (key === undefined || !memo.has(key)) return undefined
-        stack.push(memo.get(key) as PyJsonValue)
+        const v = key === undefined ? undefined : memo.get(key)
+        // A shared (or self-referencing) list or dict is not plain data.
+        if (v === undefined || (typeof v === 'object' && v !== null && !(v instanceof PyFloat))) return undefined
+        stack.push(v)
         break
       }
       case '0': if (stack.pop() === undefined) return undefined; break

@@ -32,7 +32,7 @@ t.test('a series in PYME wire order: PyTables reads PYME layout, the service rea
   t.teardown(() => h5.close())
   t.equal(h5.started, false, 'no worker until the first request')
   const md = '{"Camera.ADOffset": 100.0, "Camera.Name": "Sim cam", "SizeC": 1, "voxelsize.x": 0.07, "Flag": true, "Views": [1, 2.5, "a"], "Nothing": null, "Unit": "\\u00b5m", "Empty": ""}'
-  t.equal(await h5.putSeriesMember(file, 'metadata.json', enc.encode(md)), 'stored')
+  t.equal(await h5.putSeriesMember(file, 'metadata.json', Buffer.from(md)), 'stored', 'a small Buffer (a view of Node\'s pool) is copied whole')
   t.same(await h5.seriesListing(file), ['metadata.json'], 'no events.json before events arrive')
   const frames = [0, 1, 2].map(frame)
   // A frame's number comes from its PZF header, as in PYME (the name's number is ignored).
