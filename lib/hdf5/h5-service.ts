@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads'
 import {
   AlreadyExistsError, ClosedError, Hdf5Error, InvalidArgumentError, NotFoundError, PzfFormatError, SeriesFormatError, WorkerError, type PymeError
 } from '../errors.js'
+import { workerExecArgv, workerExecArgvFallback } from '../internal/worker-exec-argv.js'
 import type { H5Request, H5Response, H5WorkerOptions } from './h5-protocol.js'
 
 const WORKER_URL = new URL(`./h5-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
@@ -103,8 +104,20 @@ export class H5Service {
     })
   }
 
+  // The host's Node options less those that stop a worker (-e, --input-type, --test, …),
+  // else only its loaders (see worker-exec-argv.ts).
+  #spawn (): Worker {
+    const execArgv = workerExecArgv(process.execArgv)
+    try {
+      return new Worker(WORKER_URL, { workerData: this.#options, ...(execArgv === undefined ? {} : { execArgv }) })
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err
+      return new Worker(WORKER_URL, { workerData: this.#options, execArgv: workerExecArgvFallback(process.execArgv) })
+    }
+  }
+
   #start (): Worker {
-    const worker = new Worker(WORKER_URL, { workerData: this.#options })
+    const worker = this.#spawn()
     worker.unref()
     worker.on('message', (res: H5Response) => {
       const p = this.#pending.get(res.id)
