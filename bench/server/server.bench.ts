@@ -70,9 +70,11 @@ async function startOurs (name: string, root: string): Promise<Target & { proc: 
   return { name, port: proc.port, proc, stop: () => proc.stop() }
 }
 
-/** PUTs `count` bodies of `size` bytes over one pipelined connection; MB/s. */
-async function putThroughput (port: number, tag: string, size: number, count: number, window = 8): Promise<number> {
-  const body = randomBytes(size)
+/**
+ * Sends `count` PUTs over one pipelined connection, `window` in flight (as PYME's Streamer);
+ * `request(i)` gives the path and body of the i-th. Resolves to the seconds it took.
+ */
+async function pipelinedPuts (port: number, count: number, request: (i: number) => [string, Uint8Array], window = 8): Promise<number> {
   const c = await WireClient.connect(port)
   const started = performance.now()
   let sent = 0
@@ -85,13 +87,20 @@ async function putThroughput (port: number, tag: string, size: number, count: nu
   })()
   while (sent < count) {
     while (sent - answered >= window) await new Promise((resolve) => setImmediate(resolve))
-    const head = Buffer.from(`PUT /bench/${tag}/f${sent}.bin HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: ${size}\r\n\r\n`)
+    const [path, body] = request(sent)
+    const head = Buffer.from(`PUT /${path} HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n\r\n`)
     if (!c.socket.write(head) || !c.socket.write(body)) await once(c.socket, 'drain')
     sent++
   }
   await reader
-  const seconds = (performance.now() - started) / 1000
   c.destroy()
+  return (performance.now() - started) / 1000
+}
+
+/** PUTs `count` bodies of `size` bytes over one pipelined connection; MB/s. */
+async function putThroughput (port: number, tag: string, size: number, count: number, window = 8): Promise<number> {
+  const body = randomBytes(size)
+  const seconds = await pipelinedPuts(port, count, (i) => [`bench/${tag}/f${i}.bin`, body], window)
   return size * count / MiB / seconds
 }
 
@@ -129,29 +138,13 @@ function benchFrame (): Uint8Array {
 }
 
 /** Sends `count` frames (FrameNum patched per frame) to `prefix`frame%05d.pzf pipelined; frames/s and CPU s/frame of the server. */
-async function framePuts (port: number, pid: number, prefix: string, frame: Uint8Array, count: number, window = 8): Promise<{ fps: number, cpu: number }> {
-  const c = await WireClient.connect(port)
+async function framePuts (port: number, pid: number, prefix: string, frame: Uint8Array, count: number): Promise<{ fps: number, cpu: number }> {
   const cpu0 = cpuSeconds(pid)
-  const started = performance.now()
-  let sent = 0
-  let answered = 0
-  const reader = (async () => {
-    for (; answered < count; answered++) {
-      const r = await c.response()
-      if (r.status !== 200) throw new Error(`PUT answered ${r.status}`)
-    }
-  })()
-  while (sent < count) {
-    while (sent - answered >= window) await new Promise((resolve) => setImmediate(resolve))
+  const seconds = await pipelinedPuts(port, count, (i) => {
     const body = Buffer.from(frame)
-    body.writeUInt32LE(sent, 16)
-    const head = Buffer.from(`PUT /${prefix}frame${String(sent).padStart(5, '0')}.pzf HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`)
-    if (!c.socket.write(head) || !c.socket.write(body)) await once(c.socket, 'drain')
-    sent++
-  }
-  await reader
-  const seconds = (performance.now() - started) / 1000
-  c.destroy()
+    body.writeUInt32LE(i, 16)
+    return [`${prefix}frame${String(i).padStart(5, '0')}.pzf`, body]
+  })
   return { fps: count / seconds, cpu: (cpuSeconds(pid) - cpu0) / count }
 }
 
