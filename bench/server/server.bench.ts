@@ -278,6 +278,8 @@ try {
         const h5: number[] = []
         let plainCpu = 0
         let h5Cpu = 0
+        // Warm-up: the HDF5 worker (and h5wasm) start on the first HDF5 request.
+        await framePuts(target.port, target.proc.pid, '__aggregate_h5/bench/warm.h5/', frame, 2)
         for (let round = 0; round < 3; round++) {
           const p = await framePuts(target.port, target.proc.pid, `bench/plain${round}/`, frame, count)
           const a = await framePuts(target.port, target.proc.pid, `__aggregate_h5/bench/s${round}.h5/`, frame, count)
