@@ -232,6 +232,14 @@ export class SeriesFormatError extends PymeError {
   }
 }
 
+/** An HDF5 file could not be read or written: not PYME's layout, damaged, or the HDF5 library failed. */
+export class Hdf5Error extends PymeError {
+  constructor (message: string, options?: PymeErrorOptions) {
+    super(message, 'PYME_ERR_HDF5', options)
+    this.name = 'Hdf5Error'
+  }
+}
+
 /** The object was closed; `close()` has run or is running. */
 export class ClosedError extends PymeError {
   constructor (message = 'closed', options?: PymeErrorOptions) {
@@ -274,6 +282,7 @@ export const errorCodes = {
   PYME_ERR_SERVER: 'ServerError',
   PYME_ERR_VERIFY: 'VerificationError',
   PYME_ERR_SERIES_FORMAT: 'SeriesFormatError',
+  PYME_ERR_HDF5: 'Hdf5Error',
   PYME_ERR_CLOSED: 'ClosedError',
   PYME_ERR_DESTROYED: 'DestroyedError'
 } as const

@@ -29,6 +29,7 @@ export {
   ServerError,
   VerificationError,
   SeriesFormatError,
+  Hdf5Error,
   ClosedError,
   DestroyedError,
   errorCodes
@@ -87,6 +88,7 @@ export { SeriesReader } from './series/series-reader.js'
 export type { SeriesReaderOptions, SeriesFramesOptions, SeriesStatus } from './series/series-reader.js'
 export type { SeriesSource } from './series/series-source.js'
 export { FolderSource } from './series/folder-source.js'
+export { H5Source } from './series/h5-source.js'
 export { ClusterSource } from './series/cluster-source.js'
 export type { ClusterSourceOptions } from './series/cluster-source.js'
 export type { Backend, BackendReport, BackendState, BackendStats, FailedFile, FramePixels } from './backends/backend.js'
@@ -98,6 +100,8 @@ export type { MemoryBackendOptions } from './backends/memory-backend.js'
 export { MemoryStore } from './backends/memory-store.js'
 export { FolderBackend } from './backends/folder-backend.js'
 export type { FolderBackendOptions } from './backends/folder-backend.js'
+export { HdfBackend } from './backends/hdf-backend.js'
+export type { HdfBackendOptions } from './backends/hdf-backend.js'
 export { FolderStore } from './backends/folder-store.js'
 export type { FolderStoreOptions } from './backends/folder-store.js'
 export { newSequenceId, MAX_SEQUENCE_ID } from './backends/sequence-id.js'

@@ -35,6 +35,7 @@ import type { Streamer } from '../streamer/streamer.js'
 import { resolveStreamerOptions, type OverflowPolicy, type StreamerOptions } from '../streamer/streamer-options.js'
 import type { BackendReport, BackendStats } from './backend.js'
 import { ClusterStore, type ClusterTarget } from './cluster-store.js'
+import { H5AggregateStore } from './h5-aggregate-store.js'
 import type { SeriesBackendOptions } from './series-backend-options.js'
 import { SeriesBackend } from './series-backend.js'
 
@@ -77,6 +78,12 @@ export interface ClusterBackendOptions extends SeriesBackendOptions {
   readonly discoveryTimeoutMs?: number
   /** Further Streamer settings (pipelining, connections, timeouts, spill journal). @default {} */
   readonly streamer?: ClusterStreamerTuning
+  /**
+   * `'h5'`: PYME's `cluster_h5` (what PYMEAcquire uses with exactly one data server): every
+   * file goes to one server under `__aggregate_h5/`, which appends it to the HDF5 file
+   * `seriesName` (ending in `.h5`) in PYME's layout (docs/hdf5.md). @default undefined (a series folder)
+   */
+  readonly aggregate?: 'h5'
 }
 
 /** What `finalize()` / `close()` of a `ClusterBackend` resolve to. */
@@ -155,7 +162,7 @@ function resolveTarget (options: ClusterBackendOptions): ResolvedTarget {
 export class ClusterBackend extends SeriesBackend {
   /** The series' cluster path. */
   readonly seriesName: string
-  readonly #store: ClusterStore
+  readonly #store: ClusterStore | H5AggregateStore
   #base: Promise<BackendReport> | null = null
   #final: Promise<ClusterBackendReport> | null = null
 
@@ -174,11 +181,17 @@ export class ClusterBackend extends SeriesBackend {
     } catch (err) {
       throw new InvalidArgumentError(`invalid serverfilter '${serverfilter}': ${(err as Error).message}`, { cause: err })
     }
+    if (options.aggregate !== undefined && (options.aggregate !== 'h5' || !path.endsWith('.h5'))) {
+      throw new InvalidArgumentError(options.aggregate === 'h5' ? 'invalid seriesName: aggregate \'h5\' needs a name ending in .h5' : 'invalid aggregate: expected \'h5\'')
+    }
     // Frames go to the Streamer as pixels (its putFrame encodes them): the per-frame PZF options
     // carry everything, and the backend's `pool` option becomes the Streamer's encoder.
     const pool = options.pool ?? true
     const encoding = pool === false ? { encoderThreads: 0 } : pool === true ? {} : { encoderPool: pool }
-    const store = new ClusterStore(url, path, target, { ...streamerOptions, filter: { pzf: {} }, ...encoding })
+    const withEncoder = { ...streamerOptions, filter: { pzf: {} }, ...encoding }
+    const store = options.aggregate === 'h5'
+      ? new H5AggregateStore(url, path, target, withEncoder)
+      : new ClusterStore(url, path, target, withEncoder)
     super(store, options)
     this.seriesName = path
     this.#store = store

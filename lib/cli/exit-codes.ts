@@ -42,6 +42,7 @@ export function exitCodeFor (code: PymeErrorCode | undefined): number {
     case 'PYME_ERR_INVALID_FRAME':
     case 'PYME_ERR_DUPLICATE_FRAME':
     case 'PYME_ERR_SERIES_FORMAT':
+    case 'PYME_ERR_HDF5':
       return exitCodes.BAD_DATA
     default:
       return exitCodes.FAILURE

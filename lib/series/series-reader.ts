@@ -13,6 +13,7 @@
  * Frames are decoded with `decodePzf` and returned in its shape (`data` in the stored memory
  * order, `shape [Width, Height, Depth]`); PYME series and ours alike.
  */
+import { stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { ClosedError, InvalidArgumentError, NotFoundError } from '../errors.js'
@@ -103,8 +104,8 @@ export class SeriesReader {
   /**
    * Opens a series: `PYME-CLUSTER://<serverfilter>/<series>` (through a `Cluster`: the one
    * given as `options.cluster`, else one connected with `options.cluster` / `servers` and the
-   * URI's serverfilter as cluster name, closed again by `close()`), a local directory path, or
-   * a `file://` URL. Reads metadata.json (a `NotFoundError` when there is none: not a series)
+   * URI's serverfilter as cluster name, closed again by `close()`), a local directory path, a
+   * local `.h5` file (PYME's HDF5 series layout), or a `file://` URL. Reads metadata.json (a `NotFoundError` when there is none: not a series)
    * and lists the frames.
    */
   static async open (uriOrPath: string, options: SeriesReaderOptions = {}): Promise<SeriesReader> {
@@ -115,6 +116,11 @@ export class SeriesReader {
       return await SeriesReader.#open(await ClusterSource.open(uriOrPath, options), true, options)
     }
     const path = /^file:/i.test(uriOrPath) ? fileURLToPath(uriOrPath) : uriOrPath
+    if (path.endsWith('.h5') && (await stat(path).catch(() => undefined))?.isFile() === true) {
+      // One HDF5 file (PYME's cluster_h5 layout): h5wasm is loaded only for these.
+      const { H5Source } = await import('./h5-source.js')
+      return await SeriesReader.#open(new H5Source(path), true, options)
+    }
     return await SeriesReader.#open(new FolderSource(path), true, options)
   }
 

@@ -26,6 +26,7 @@ import { resolveAdvertiseTarget } from './advertise-address.js'
 import { AggregateAppender } from './aggregate-appender.js'
 import { markBodyTruncated, UploadAbortedError } from './body-receiver.js'
 import { DirectoryIndex } from './directory-index.js'
+import { H5Aggregator } from './h5-aggregator.js'
 import { HttpFailure } from './http-failure.js'
 import { isLocalFilesystem } from './local-filesystem.js'
 import { MdnsAdvertiser } from './mdns-advertiser.js'
@@ -122,12 +123,15 @@ class RunningDataServer implements DataServer {
   readonly #inFlight: Map<Promise<void>, ServerResponse>
   readonly #index: DirectoryIndex
   readonly #advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
+  readonly #h5: H5Aggregator
   #closing: Promise<void> | undefined
 
   constructor (init: {
     server: Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
     inFlight: Map<Promise<void>, ServerResponse>, index: DirectoryIndex, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
+    h5: H5Aggregator
   }) {
+    this.#h5 = init.h5
     this.#server = init.server
     this.#opts = init.opts
     this.#inFlight = init.inFlight
@@ -177,6 +181,8 @@ class RunningDataServer implements DataServer {
     server.closeAllConnections()
     // Requests cut off now clean up (temp files) before close() resolves.
     await this.#settleInFlight(CLEANUP_MS)
+    // Every open HDF5 file closed cleanly (their appends have all committed or rolled back).
+    await this.#h5.close()
     await this.#index.close()
     await closed
     debug('server: closed %s', this.url)
@@ -224,12 +230,13 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     onFileCommitted: (bytes: number) => { status.uploadCommitted(bytes) }
   }
   const appender = new AggregateAppender(putContext)
+  const h5 = new H5Aggregator(putContext, { maxBodyBytes: opts.maxBodyBytes, fsync: opts.fsync })
   const router = new RequestRouter(fs, index, status, appender, putContext, {
     readOnly: opts.readOnly,
     testMode: opts.testMode,
     testDelayMs: opts.testDelayMs,
     maxBodyBytes: opts.maxBodyBytes
-  })
+  }, h5)
 
   const inFlight = new Map<Promise<void>, ServerResponse>()
   // Per socket: the tail of its request chain and the last response (with its request, for clientError).
@@ -399,7 +406,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
 
   running = new RunningDataServer({
     server, opts, port: bound.port, address: bound.address, instanceName: instance.name,
-    inFlight, index, advertiser, advertisedAddress, root: fs.root
+    inFlight, index, advertiser, advertisedAddress, root: fs.root, h5
   })
   debug('server: listening on %s (root %s, cluster %s, advertise %s)', running.url, fs.root, opts.cluster, opts.advertise)
   return running

@@ -4,7 +4,9 @@
  *   GET/HEAD  __status (exact) → status JSON | __glob → glob JSON |
  *             directory: no trailing `/` → 301, else JSON listing | file → bytes | 404
  *   PUT       [test delay] → [-t: discard] → [read-only: 403] → __aggregate_txt → append |
+ *             __aggregate_h5r, __aggregate_h5 → HDF5 append (h5-aggregator.ts) |
  *             other __aggregate*, __pyramid* → 501 | ?MirrorSource → 403 | write-once PUT
+ *   GET/HEAD  …also <series>.h5/ and <series>.h5/<member> of an .h5 file → its series folder
  *   other     501
  *
  * Every outcome is a complete response with Content-Length. Bodies of refused PUTs are read
@@ -18,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { AggregateAppender } from './aggregate-appender.js'
 import { bodyIsGzip, receiveBody, type BodyLimits } from './body-receiver.js'
 import type { DirectoryIndex } from './directory-index.js'
+import type { H5Aggregator } from './h5-aggregator.js'
 import { sendFile } from './file-responder.js'
 import { globSearch } from './glob-search.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
@@ -43,14 +46,16 @@ export class RequestRouter {
   readonly #appender: AggregateAppender
   readonly #opts: RouterOptions
   readonly #put: PutContext
+  readonly #h5: H5Aggregator | undefined
 
-  constructor (fs: RootFs, index: DirectoryIndex, status: StatusReport, appender: AggregateAppender, put: PutContext, options: RouterOptions) {
+  constructor (fs: RootFs, index: DirectoryIndex, status: StatusReport, appender: AggregateAppender, put: PutContext, options: RouterOptions, h5?: H5Aggregator) {
     this.#fs = fs
     this.#index = index
     this.#status = status
     this.#appender = appender
     this.#put = put
     this.#opts = options
+    this.#h5 = h5
   }
 
   /**
@@ -97,6 +102,7 @@ export class RequestRouter {
     const path = translateRequestPath(url)
     // Temp files and markers are the server's own: never served.
     if (path.segments.some((p) => p.startsWith(RESERVED_PREFIX))) throw new HttpFailure(404, 'Not Found')
+    if (this.#h5 !== undefined && await this.#h5.get(res, path, head)) return
     const real = await this.#fs.resolveExisting(path.segments)
     let fh
     try {
@@ -152,6 +158,11 @@ export class RequestRouter {
     if (route.startsWith('__aggregate_txt')) {
       const path = translateRequestPath(route.slice('__aggregate_txt'.length))
       return this.#appender.append(req, path.segments, limits, previous)
+    }
+    if (this.#h5 !== undefined && route.startsWith('__aggregate_h5')) {
+      const results = route.startsWith('__aggregate_h5r')
+      const path = translateRequestPath(route.slice(results ? '__aggregate_h5r'.length : '__aggregate_h5'.length))
+      return this.#h5.put(req, path, limits, previous, results)
     }
     if (route.startsWith('__aggregate')) {
       // __aggregate_h5r unpickles bodies in PYME (remote code execution): never here.

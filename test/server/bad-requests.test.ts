@@ -186,11 +186,11 @@ t.test('PUT targets: root 405, parent is a file 409, reserved names 400, mkdir w
   await stillServes(t, s)
 })
 
-t.test('endpoints we refuse: MirrorSource 403, __aggregate_h5r/__aggregate_h5/unknown __aggregate*/__pyramid* 501', async (t) => {
+t.test('endpoints we refuse: MirrorSource 403, malformed HDF5 appends 400, unknown __aggregate*/__pyramid* 501', async (t) => {
   const { s, c } = await setup(t)
   await inStep(t, c, streamerPut('m/f.txt?MirrorSource=http://127.0.0.1:1/x', 'x'), 403)
-  await inStep(t, c, streamerPut('__aggregate_h5r/r.h5r/FitResults', 'pickle?'), 501)
-  await inStep(t, c, streamerPut('__aggregate_h5/s.h5/frame00000.pzf', 'pzf'), 501)
+  await inStep(t, c, streamerPut('__aggregate_h5r/r.h5r/FitResults', 'pickle?'), 400)
+  await inStep(t, c, streamerPut('__aggregate_h5/s.h5/frame00000.pzf', 'pzf'), 400)
   await inStep(t, c, streamerPut('__aggregate_other/x', 'x'), 501)
   await inStep(t, c, streamerPut('__pyramid_create/p', '{}'), 501)
   t.equal((await fetch(`${s.url}m/f.txt`)).status, 404)
