@@ -18,6 +18,7 @@
 // (`fillMs`: CPU ms per fill, the process otherwise idle), since wall time under the others'
 // load would say little.
 import { createInterface } from 'node:readline'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { once } from 'node:events'
 import { ClusterBackend } from '../../dist/index.js'
 import { makeCameraFrame } from '../../dist/internal/camera-simulator.js'
@@ -59,11 +60,27 @@ backend.on('failed', () => { failed++ })
 say({ ready: true })
 if (await nextLine() !== 'go') process.exit(2)
 
+// Steady state (the second half of the run): frame-sized buffers the backend creates, garbage
+// collections and bytes the JavaScript heap grows by between collections, per frame.
+const gcs = { minor: 0, major: 0 }
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.detail?.kind === 1) gcs.minor++
+    else gcs.major++
+  }
+})
+let steady = null
 const started = performance.now()
 for (let i = 0; i < frames; i++) {
+  if (i === frames >> 1) {
+    steady = { buffers: backend.stats().stream?.buffersAllocated ?? 0, frames: frames - i }
+    gcObserver.observe({ entryTypes: ['gc'] })
+  }
   camera.set(source[i % distinct])
   if (!backend.storeFrame(i, camera)) await backend.ready()
 }
+const streamStats = backend.stats().stream
+gcObserver.disconnect()
 const report = await backend.finalize()
 const finished = performance.now()
 const heap = process.memoryUsage()
@@ -75,6 +92,11 @@ say({
   bytes: report.bytes ?? null,
   fillMs,
   rssMiB: heap.rss / 1048576,
+  steadyFrames: steady?.frames ?? 0,
+  steadyBuffers: (streamStats?.buffersAllocated ?? 0) - (steady?.buffers ?? 0),
+  buffersAllocated: streamStats?.buffersAllocated ?? 0,
+  steadyMinorGcs: gcs.minor,
+  steadyMajorGcs: gcs.major,
   externalMiB: heap.external / 1048576
 })
 await nextLine()

@@ -82,6 +82,8 @@ interface Sample {
   readonly server: number
   readonly frames: number
   readonly fillMs?: number
+  /** ClusterBackend only: the second half of the run (see cluster-backend-client.mjs). */
+  readonly steady?: { readonly frames: number, readonly buffers: number, readonly total: number, readonly minorGcs: number, readonly majorGcs: number }
 }
 
 async function withServers<T> (n: number, fn: (servers: CheckoutServer[]) => Promise<T>): Promise<T> {
@@ -127,7 +129,14 @@ async function runClusterBackend (c: Case, frames: number, servers: CheckoutServ
     const stored = result['stored'] ?? 0
     if (stored !== frames) throw new Error(`ClusterBackend stored ${stored} of ${frames} frames (${result['failed']} failed)`)
     const seconds = result['seconds'] as number
-    return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0 }
+    const steady = {
+      frames: result['steadyFrames'] ?? 0,
+      buffers: result['steadyBuffers'] ?? 0,
+      total: result['buffersAllocated'] ?? 0,
+      minorGcs: result['steadyMinorGcs'] ?? 0,
+      majorGcs: result['steadyMajorGcs'] ?? 0
+    }
+    return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0, steady }
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM')
@@ -163,7 +172,16 @@ function describe (label: string, s: Sample[]): string {
   return `  ${label.padEnd(14)} fps median ${f0(median(s.map((x) => x.fps))).padStart(5)} best ${f0(Math.max(...s.map((x) => x.fps))).padStart(5)} | ` +
     `MB/s ${f0(median(s.map((x) => x.mbps))).padStart(5)} | CPU ms/frame: client ${f2(per((x) => x.client.total))} ` +
     `(main ${f2(per((x) => x.client.main))}, helpers ${f2(per((x) => x.client.helpers))}, workers ${f2(per((x) => x.client.started))}${fill}), ` +
-    `server ${f2(per((x) => x.server))} | fps runs ${s.map((x) => f0(x.fps)).join(' ')}`
+    `server ${f2(per((x) => x.server))} | fps runs ${s.map((x) => f0(x.fps)).join(' ')}` + memory(s)
+}
+
+/** Steady-state allocation of the ClusterBackend runs: frame-sized buffers created, GCs per 100 frames. */
+function memory (s: Sample[]): string {
+  const st = s.map((x) => x.steady).filter((x) => x !== undefined)
+  if (st.length === 0) return ''
+  const per100 = (pick: (x: NonNullable<Sample['steady']>) => number): string => f2(median(st.map((x) => 100 * pick(x) / Math.max(1, x.frames))))
+  return `\n  ${''.padEnd(14)} steady state (2nd half): frame buffers created ${st.map((x) => x.buffers).join(' ')} ` +
+    `(in all ${st.map((x) => x.total).join(' ')}), GCs per 100 frames minor ${per100((x) => x.minorGcs)} major ${per100((x) => x.majorGcs)}`
 }
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')

@@ -60,6 +60,10 @@ export class EncodeStage {
     this.#encoder.discard(pixels)
   }
 
+  /** The encoder's buffer counts (see `StreamStats`). */
+  get buffersAllocated (): number { return this.#encoder.allocated }
+  get buffersPooled (): number { return this.#encoder.pooled }
+
   /** Starts encoding `item` (its staged `pixels` are taken). */
   run (item: StreamItem): void {
     const pixels = item.pixels as FramePixels

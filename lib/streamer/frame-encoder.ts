@@ -72,6 +72,8 @@ export class FrameEncoder {
   readonly #retainBytes: number
   /** Buffer pools by size, least recently used first. */
   readonly #buffers = new Map<number, BufferPool>()
+  /** Buffers created by pools that were since dropped (past MAX_SIZE_CLASSES). */
+  #allocatedBefore = 0
 
   constructor (options: FrameEncoderOptions) {
     this.#pool = options.pool
@@ -150,6 +152,20 @@ export class FrameEncoder {
     if (ownsWholeBuffer(staged)) this.#buffers.get(staged.byteLength)?.release(staged.buffer as ArrayBuffer)
   }
 
+  /** Frame-sized buffers created so far (a steady state creates none). */
+  get allocated (): number {
+    let n = this.#allocatedBefore
+    for (const pool of this.#buffers.values()) n += pool.allocated
+    return n
+  }
+
+  /** Buffers kept for reuse now. */
+  get pooled (): number {
+    let n = 0
+    for (const pool of this.#buffers.values()) n += pool.free
+    return n
+  }
+
   #giveBack (staged: PzfPixels, frame: EncodedFrame): EncodedFrame {
     this.discard(staged)
     return frame
@@ -162,7 +178,11 @@ export class FrameEncoder {
       this.#buffers.delete(size)
     } else {
       pool = new BufferPool(size, Math.max(2, Math.floor(this.#retainBytes / Math.max(1, size))))
-      if (this.#buffers.size >= MAX_SIZE_CLASSES) this.#buffers.delete(this.#buffers.keys().next().value as number)
+      if (this.#buffers.size >= MAX_SIZE_CLASSES) {
+        const oldest = this.#buffers.keys().next().value as number
+        this.#allocatedBefore += (this.#buffers.get(oldest) as BufferPool).allocated
+        this.#buffers.delete(oldest)
+      }
     }
     this.#buffers.set(size, pool)
     return pool

@@ -81,6 +81,12 @@ export interface StreamStats {
   readonly spilled: number
   readonly rerouted: number
   readonly retries: number
+  /**
+   * Frame-sized buffers the encoder created so far, and those kept for reuse now. In steady
+   * state the first stops growing: frames are framed and encoded into reused memory.
+   */
+  readonly buffersAllocated: number
+  readonly buffersPooled: number
   readonly nodes: readonly NodeStats[]
 }
 

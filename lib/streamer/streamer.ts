@@ -205,6 +205,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       spilled: c.spilled,
       rerouted: this.#router.rerouted,
       retries: c.retries,
+      buffersAllocated: this.#encoder?.buffersAllocated ?? 0,
+      buffersPooled: this.#encoder?.buffersPooled ?? 0,
       nodes
     }
   }

@@ -5,7 +5,8 @@
  * derived: the inputs of lossy encodes (quantised and `bug_*` cases), gzip-compressed above
  * 64 KiB. Every other pixel file (`NAME.raw`, the input of a lossless case) is the decoded
  * `.pzf` in C order, and is accepted only if its sha256 equals the one PYME's manifest gives:
- * a decoder that goes wrong fails here, loudly, instead of producing its own reference.
+ * a decoder that goes wrong fails here, loudly, instead of producing its own reference. The
+ * reference decode uses the TypeScript codec, so the WebAssembly kernels never vouch for themselves.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -116,7 +117,7 @@ export function cOrderBytes (f: DecodedPzf): Uint8Array {
 export function readVectorRaw (name: string): Uint8Array {
   const c = vectorCase(name)
   if (c.raw === null) throw new Error(`PZF vector ${name} has no .raw (PYME cannot decode it)`)
-  return checked(stored(c.raw) ?? cOrderBytes(decodePzf(readVectorPzf(name))), c.raw_sha256, c.raw)
+  return checked(stored(c.raw) ?? cOrderBytes(decodePzf(readVectorPzf(name), { impl: 'js' })), c.raw_sha256, c.raw)
 }
 
 /** The input PYME's `dumps` was given for case `name` (C order bytes of `input_shape`), sha256 checked. */

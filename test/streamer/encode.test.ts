@@ -156,3 +156,18 @@ t.test('bad frame input is refused with clear errors', async (t) => {
   await t.rejects(noShape.putFrameAsync('x/wrong', new Uint16Array(5), { encode: { shape: [2, 2] } }), { code: 'PYME_ERR_ENCODE' })
   await t.rejects(noShape.close(), { code: 'PYME_ERR_STORE_FAILED', failed: ['x/wrong'] })
 })
+
+t.test('frame buffers are reused: a steady stream creates none after warm-up', async (t) => {
+  const [server] = await startDataServers(t, 1)
+  const s = new Streamer({ servers: [server!.url], filter: { pzf: { shape: [64, 64], compression: 'raw' } }, pipelining: 4 })
+  const px = frame(64, 64, 1)
+  for (let i = 0; i < 10; i++) await s.putFrameAsync(`reuse/w${i}.pzf`, px, { index: i })
+  const warm = s.stats().buffersAllocated
+  t.ok(warm >= 1 && warm <= 2, `warm-up created ${warm} buffer(s)`)
+  for (let i = 10; i < 60; i++) await s.putFrameAsync(`reuse/w${i}.pzf`, px, { index: i })
+  t.equal(s.stats().buffersAllocated, warm, 'no frame buffer created in steady state')
+  t.ok(s.stats().buffersPooled >= 1, 'the buffer is back in the pool once acknowledged')
+  await s.close()
+  const last = decodePzf(await readFile(join(server!.root, 'reuse', 'w59.pzf')))
+  t.same([...(last.data as Uint16Array)], [...px], 'reused memory, same pixels')
+})
