@@ -14,17 +14,13 @@
  */
 import { InvalidArgumentError, StoreFailedError, type JournalError } from '../errors.js'
 import { encodeClusterPath } from '../internal/cluster-path.js'
-import type { BarrierSet } from './barrier-set.js'
 import { dropChannel } from './diagnostics.js'
 import type { EncodeStage } from './encode-stage.js'
-import type { ItemRouter } from './item-router.js'
-import type { MemoryBudget } from './memory-budget.js'
-import { DROP, SPILL, type OverflowGate } from './overflow-gate.js'
+import { DROP, SPILL } from './overflow-gate.js'
 import { bytesRecord, checkIndex, filePath, isPixels, toBuffer, type FrameHint, type PutRecord } from './put-arguments.js'
-import type { Settler } from './settler.js'
-import { spilledPixels, spillRecord, type SpillQueue } from './spill-queue.js'
+import type { Settler, SettlerParts } from './settler.js'
+import { spilledPixels, spillRecord } from './spill-queue.js'
 import { ItemState, StreamItem, type Ack, type FramePixels, type ItemWaiter } from './stream-item.js'
-import type { StreamCounters } from './stream-report.js'
 import type { StreamerEvents } from './streamer-events.js'
 
 /** What admission needs from the Streamer around it. */
@@ -35,15 +31,8 @@ export interface AdmissionHost {
   readonly destroyed: boolean
 }
 
-/** The parts files are admitted into (owned by the Streamer). */
-export interface AdmissionParts {
-  readonly router: ItemRouter
-  readonly budget: MemoryBudget
-  readonly counters: StreamCounters
-  readonly spill: SpillQueue
-  readonly gate: OverflowGate
-  readonly barriers: BarrierSet
-  readonly encoder: EncodeStage | null
+/** The parts files are admitted into (owned by the Streamer): the Settler's, and the Settler. */
+export interface AdmissionParts extends SettlerParts {
   readonly settler: Settler
 }
 
