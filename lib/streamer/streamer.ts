@@ -24,8 +24,6 @@ import {
   OperationTimeoutError, StoreFailedError, type JournalError as JournalErrorType
 } from '../errors.js'
 import { encodeClusterPath } from '../internal/cluster-path.js'
-import { ownsWholeBuffer } from '../internal/transferable.js'
-import type { PzfEncodeOptions } from '../pzf/index.js'
 import { AckTicker } from './ack-ticker.js'
 import { AckPipeline, type AckSink } from './ack-pipeline.js'
 import { BarrierSet, type PendingBarrier } from './barrier-set.js'
