@@ -67,6 +67,7 @@ export type { PutHint, FrameHint, BarrierOptions } from './streamer/put-argument
 export type { RetryEvent, NodeDownEvent, OverflowEvent, StreamerEvents } from './streamer/streamer-events.js'
 export { DEFAULT_MEMORY_BUDGET } from './streamer/streamer-options.js'
 export type { StreamerOptions, StreamFilter, EncoderPool, OverflowPolicy } from './streamer/streamer-options.js'
+export type { Clock, ClockTimer } from './internal/clock.js'
 export { roundRobinDistribution, chunkedDistribution, randomDistribution, leastLoadedDistribution } from './streamer/distribution.js'
 export type { DistributionFn, DistributionContext, DistributionName, NodeView, NodeState } from './streamer/distribution.js'
 export type { Ack } from './streamer/stream-item.js'

@@ -24,6 +24,7 @@ import {
   OperationTimeoutError, StoreFailedError, type JournalError as JournalErrorType
 } from '../errors.js'
 import { encodeClusterPath } from '../internal/cluster-path.js'
+import type { ClockTimer } from '../internal/clock.js'
 import { AckTicker } from './ack-ticker.js'
 import { AckPipeline, type AckSink } from './ack-pipeline.js'
 import { BarrierSet, type PendingBarrier } from './barrier-set.js'
@@ -82,7 +83,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#ticker = new AckTicker(o.ackTimeoutMs, {
       tick: (now) => { this.#pipeline.tick(now, this.#router.pushers) },
       stalled: (now) => { this.#pipeline.excuse(now, this.#router.pushers) }
-    })
+    }, o.clock)
     this.#follower = new DiscoveryFollower({
       add: (url) => { this.#addNode(url) },
       remove: (url) => { this.#removeNode(url) },
@@ -257,14 +258,14 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   async #close (): Promise<StreamReport> {
     if (this.#outstanding > 0) {
-      let timer: NodeJS.Timeout | null = null
+      let timer: ClockTimer | null = null
       await new Promise<void>((resolve) => {
         this.#onIdle = resolve
         // A ref'd timer: a process awaiting close() stays alive until it is settled.
-        timer = setTimeout(resolve, this.#o.closeTimeoutMs)
+        timer = this.#o.clock.timeout(resolve, this.#o.closeTimeoutMs, true)
       })
       this.#onIdle = null
-      if (timer !== null) clearTimeout(timer)
+      ;(timer as ClockTimer | null)?.cancel()
     }
     if (this.#state !== 'destroyed') {
       if (this.#outstanding > 0) {
@@ -447,7 +448,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       probeTimeoutMs: o.ackTimeoutMs,
       backoffMinMs: o.backoffMinMs,
       backoffMaxMs: o.backoffMaxMs,
-      now: () => this.#ticker.now
+      now: () => this.#ticker.now,
+      clock: o.clock
     }, this.#pipeline)
   }
 
