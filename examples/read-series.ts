@@ -23,7 +23,7 @@ if (servers !== undefined) {
 // A PYME-CLUSTER:// URI is read through the cluster client (discovery by the URI's cluster
 // name, or the servers given); a path or file:// URL as a local folder.
 const reader = await SeriesReader.open(uri!, servers === undefined ? {} : { servers, cluster: { registry: false, mdns: false } })
-console.log(`${reader.url}: ${reader.frameCount} frames, complete ${reader.isComplete}, imageID ${String(reader.metadata.get('imageID'))}`)
+console.log(`${reader.url}: ${reader.frameCount} frames, complete ${reader.isComplete}, imageID ${JSON.stringify(reader.metadata.get('imageID'))}`)
 console.log('missing frames:', reader.missingFrames.length === 0 ? 'none' : reader.missingFrames.join(', '))
 for (const e of await reader.events()) console.log(`event ${e.name} '${e.description}' at ${e.time}`)
 

@@ -84,7 +84,7 @@ t.test('every TypeScript block of the documentation compiles against the API', a
     files: ['placeholders.d.ts', ...names]
   }))
   const result = await run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { timeout: 170_000 })
-    .then(() => '', (err: { stdout?: string }) => err.stdout ?? String(err))
+    .then(() => '', (err: Error & { stdout?: string }) => err.stdout ?? String(err))
   // Name the documentation's file and line in a failure, not the temporary block's.
   const located = result.replace(/(?:\S*\/)?block-(\d+)\.ts\((\d+),(\d+)\)/g, (_all, i: string, line: string) => {
     const b = found[Number(i)] as Block

@@ -216,56 +216,56 @@ try {
     }
 
     if (only.has('get')) {
-    report('\n## Keep-alive GET of a 100-byte file, one at a time, µs')
-    mkdirSync(join(shm, 'root/small'), { recursive: true })
-    writeFileSync(join(shm, 'root/small/f.bin'), Buffer.alloc(100, 7))
-    const n = quick ? 500 : 3000
-    await getLatency(tmpfsServer.port, '/small/f.bin', 200)
-    await getLatency(bare.port, '/small/f.bin', 200)
-    const ours = await getLatency(tmpfsServer.port, '/small/f.bin', n)
-    const base = await getLatency(bare.port, '/small/f.bin', n)
-    report(`median ${fmt(ours.median, 0)} µs, p90 ${fmt(ours.p90, 0)} µs (bare server: median ${fmt(base.median, 0)}, p90 ${fmt(base.p90, 0)}; ratio ${fmt(ours.median / base.median, 2)}; PYME's server: 44 ms median, transcripts §16)`)
+      report('\n## Keep-alive GET of a 100-byte file, one at a time, µs')
+      mkdirSync(join(shm, 'root/small'), { recursive: true })
+      writeFileSync(join(shm, 'root/small/f.bin'), Buffer.alloc(100, 7))
+      const n = quick ? 500 : 3000
+      await getLatency(tmpfsServer.port, '/small/f.bin', 200)
+      await getLatency(bare.port, '/small/f.bin', 200)
+      const ours = await getLatency(tmpfsServer.port, '/small/f.bin', n)
+      const base = await getLatency(bare.port, '/small/f.bin', n)
+      report(`median ${fmt(ours.median, 0)} µs, p90 ${fmt(ours.p90, 0)} µs (bare server: median ${fmt(base.median, 0)}, p90 ${fmt(base.p90, 0)}; ratio ${fmt(ours.median / base.median, 2)}; PYME's server: 44 ms median, transcripts §16)`)
     }
 
     if (only.has('listing')) {
-    report('\n## Listing a 100,000-file directory (root on tmpfs)')
-    const files = quick ? 20_000 : 100_000
-    for (const series of ['s1', 's2']) {
-      const dir = join(shm, 'root/big', series)
-      mkdirSync(dir, { recursive: true })
-      for (let i = 0; i < files; i++) writeFileSync(join(dir, `frame${String(i).padStart(6, '0')}.pzf`), 'x')
-    }
-    const listing = async (series: string): Promise<[number, number]> => {
-      const t0 = performance.now()
-      const bytes = (await (await fetch(`http://127.0.0.1:${tmpfsServer.port}/big/${series}/`)).arrayBuffer()).byteLength
-      return [performance.now() - t0, bytes]
-    }
-    // PUT latency alone, then while a cold listing is being built.
-    const putLatency = async (tag: string, during?: Promise<unknown>): Promise<{ median: number, max: number }> => {
-      const c = await WireClient.connect(tmpfsServer.port)
-      const times: number[] = []
-      let i = 0
-      let over = false
-      void during?.then(() => { over = true })
-      do {
+      report('\n## Listing a 100,000-file directory (root on tmpfs)')
+      const files = quick ? 20_000 : 100_000
+      for (const series of ['s1', 's2']) {
+        const dir = join(shm, 'root/big', series)
+        mkdirSync(dir, { recursive: true })
+        for (let i = 0; i < files; i++) writeFileSync(join(dir, `frame${String(i).padStart(6, '0')}.pzf`), 'x')
+      }
+      const listing = async (series: string): Promise<[number, number]> => {
         const t0 = performance.now()
-        await c.write(streamerPut(`lat/${tag}/f${i++}.bin`, 'y'.repeat(1000)))
-        await c.response()
-        times.push((performance.now() - t0) * 1000)
-      } while (during === undefined ? i < 200 : !over && i < 100_000)
-      c.destroy()
-      times.sort((a, b) => a - b)
-      return { median: times[Math.floor(times.length / 2)] ?? 0, max: times[times.length - 1] ?? 0 }
-    }
-    const [first, firstBytes] = await listing('s1')
-    const idle = await putLatency('idle')
-    const cold = listing('s2')
-    const busy = await putLatency('busy', cold)
-    const [coldMs, coldBytes] = await cold
-    const [warmMs, warmBytes] = await listing('s2')
-    report(`${files} files: first cold listing ${fmt(first, 0)} ms (includes starting the scan worker; ${firstBytes} bytes of JSON)`)
-    report(`cold (worker running) ${fmt(coldMs, 0)} ms (${coldBytes} bytes), warm ${fmt(warmMs, 1)} ms (${warmBytes} bytes)`)
-    report(`PUT latency (1 kB, sequential): idle median ${fmt(idle.median, 0)} µs / max ${fmt(idle.max, 0)} µs; during the cold listing median ${fmt(busy.median, 0)} µs / max ${fmt(busy.max, 0)} µs`)
+        const bytes = (await (await fetch(`http://127.0.0.1:${tmpfsServer.port}/big/${series}/`)).arrayBuffer()).byteLength
+        return [performance.now() - t0, bytes]
+      }
+      // PUT latency alone, then while a cold listing is being built.
+      const putLatency = async (tag: string, during?: Promise<unknown>): Promise<{ median: number, max: number }> => {
+        const c = await WireClient.connect(tmpfsServer.port)
+        const times: number[] = []
+        let i = 0
+        let over = false
+        void during?.then(() => { over = true })
+        do {
+          const t0 = performance.now()
+          await c.write(streamerPut(`lat/${tag}/f${i++}.bin`, 'y'.repeat(1000)))
+          await c.response()
+          times.push((performance.now() - t0) * 1000)
+        } while (during === undefined ? i < 200 : !over && i < 100_000)
+        c.destroy()
+        times.sort((a, b) => a - b)
+        return { median: times[Math.floor(times.length / 2)] ?? 0, max: times[times.length - 1] ?? 0 }
+      }
+      const [first, firstBytes] = await listing('s1')
+      const idle = await putLatency('idle')
+      const cold = listing('s2')
+      const busy = await putLatency('busy', cold)
+      const [coldMs, coldBytes] = await cold
+      const [warmMs, warmBytes] = await listing('s2')
+      report(`${files} files: first cold listing ${fmt(first, 0)} ms (includes starting the scan worker; ${firstBytes} bytes of JSON)`)
+      report(`cold (worker running) ${fmt(coldMs, 0)} ms (${coldBytes} bytes), warm ${fmt(warmMs, 1)} ms (${warmBytes} bytes)`)
+      report(`PUT latency (1 kB, sequential): idle median ${fmt(idle.median, 0)} µs / max ${fmt(idle.max, 0)} µs; during the cold listing median ${fmt(busy.median, 0)} µs / max ${fmt(busy.max, 0)} µs`)
     }
 
     if (only.has('h5')) {

@@ -26,6 +26,8 @@
 import { InvalidArgumentError, StoreFailedError } from '../errors.js'
 import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
+import { durationOption } from '../internal/options.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import { formatClusterUri } from '../cluster/cluster-uri.js'
 import { resolveDefaultCluster } from '../discovery/default-cluster.js'
 import { parseWritePath } from '../internal/cluster-path.js'
@@ -36,7 +38,7 @@ import { resolveStreamerOptions, type OverflowPolicy, type StreamerOptions } fro
 import type { BackendReport, BackendStats } from './backend.js'
 import { ClusterStore, type ClusterTarget } from './cluster-store.js'
 import { H5AggregateStore } from './h5-aggregate-store.js'
-import type { SeriesBackendOptions } from './series-backend-options.js'
+import { checkBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import { SeriesBackend } from './series-backend.js'
 
 const TUNING_KEYS = ['pipelining', 'connections', 'windowBytes', 'spillDir', 'spillLimit', 'ackTimeoutMs', 'maxAttempts', 'closeTimeoutMs', 'backoff'] as const
@@ -112,6 +114,11 @@ interface ResolvedTarget {
   readonly streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>
 }
 
+const CLUSTER_BACKEND_OPTION_KEYS = {
+  servers: true, cluster: true, serverfilter: true, distribution: true, chunkSize: true, overflow: true,
+  memoryBudget: true, discoveryTimeoutMs: true, streamer: true, aggregate: true
+} as const satisfies Record<Exclude<keyof ClusterBackendOptions, keyof SeriesBackendOptions>, true>
+
 function resolveTarget (options: ClusterBackendOptions): ResolvedTarget {
   const tuning = options.streamer ?? {}
   if (typeof tuning !== 'object' || tuning === null) throw new InvalidArgumentError('invalid streamer: expected Streamer settings')
@@ -125,8 +132,7 @@ function resolveTarget (options: ClusterBackendOptions): ResolvedTarget {
     ...(options.memoryBudget === undefined ? {} : { memoryBudget: options.memoryBudget })
   }
   const { servers, cluster } = options
-  const timeout = options.discoveryTimeoutMs ?? 5000
-  if (!Number.isSafeInteger(timeout) || timeout < 0) throw new InvalidArgumentError('invalid discoveryTimeoutMs: expected an integer >= 0')
+  const timeout = durationOption(options.discoveryTimeoutMs, 'discoveryTimeoutMs', { min: 0, max: MAX_TIMER_MS, default: 5000 })
   if (servers !== undefined && cluster !== undefined) throw new InvalidArgumentError('invalid servers: give servers or cluster, not both')
   let target: ClusterTarget
   let name: string
@@ -173,7 +179,7 @@ export class ClusterBackend extends SeriesBackend {
    */
   constructor (seriesName: string, options: ClusterBackendOptions) {
     const path = seriesPath(seriesName)
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('invalid options: expected an object with a shape')
+    checkBackendOptions(options, CLUSTER_BACKEND_OPTION_KEYS)
     const { target, serverfilter, streamerOptions } = resolveTarget(options)
     let url: string
     try {

@@ -8,7 +8,7 @@
  * `file://` URL), copied to a data server's root, or served by one directly.
  */
 import { InvalidArgumentError } from '../errors.js'
-import type { SeriesBackendOptions } from './series-backend-options.js'
+import { checkBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import { SeriesBackend } from './series-backend.js'
 import { FolderStore } from './folder-store.js'
 
@@ -25,6 +25,7 @@ export class FolderBackend extends SeriesBackend {
   readonly directory: string
 
   constructor (options: FolderBackendOptions) {
+    checkBackendOptions(options, { directory: true, fsync: true } satisfies Record<Exclude<keyof FolderBackendOptions, keyof SeriesBackendOptions>, true>)
     if (typeof options?.directory !== 'string' || options.directory === '') {
       throw new InvalidArgumentError('invalid directory: expected a path')
     }

@@ -13,7 +13,7 @@ import { link, mkdir, open, readdir, unlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { AlreadyExistsError, ClosedError, StoreFailedError } from '../errors.js'
-import { EVENTS_FILE, METADATA_FILE, parseFrameFileName } from '../series/series-layout.js'
+import { EVENTS_FILE, METADATA_FILE, parseFrameFileName } from '../internal/series-layout.js'
 import { tempName } from '../internal/temp-name.js'
 import type { SeriesStore } from './series-store.js'
 

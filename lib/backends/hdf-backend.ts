@@ -8,7 +8,7 @@
  * `HDFDataSource`); a data server serves it as a series folder (`GET <file>.h5/`).
  */
 import { InvalidArgumentError } from '../errors.js'
-import type { SeriesBackendOptions } from './series-backend-options.js'
+import { checkBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import { SeriesBackend } from './series-backend.js'
 import { H5FileStore } from './h5-file-store.js'
 
@@ -25,6 +25,7 @@ export class HdfBackend extends SeriesBackend {
   readonly file: string
 
   constructor (options: HdfBackendOptions) {
+    checkBackendOptions(options, { file: true, fsync: true } satisfies Record<Exclude<keyof HdfBackendOptions, keyof SeriesBackendOptions>, true>)
     if (typeof options?.file !== 'string' || !options.file.endsWith('.h5')) {
       throw new InvalidArgumentError('invalid file: expected a path ending in .h5')
     }

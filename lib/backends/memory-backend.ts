@@ -9,7 +9,7 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import type { SeriesSource } from '../series/series-source.js'
-import type { SeriesBackendOptions } from './series-backend-options.js'
+import { checkBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import { SeriesBackend } from './series-backend.js'
 import { MemoryStore } from './memory-store.js'
 
@@ -23,6 +23,7 @@ export class MemoryBackend extends SeriesBackend {
   readonly #store: MemoryStore
 
   constructor (options: MemoryBackendOptions) {
+    checkBackendOptions(options, { name: true } satisfies Record<Exclude<keyof MemoryBackendOptions, keyof SeriesBackendOptions>, true>)
     const name = options?.name ?? 'series'
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('invalid name: expected a non-empty string')
     const store = new MemoryStore(`memory://${name}`)

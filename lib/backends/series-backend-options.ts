@@ -3,6 +3,7 @@
  * constructor with `InvalidArgumentError` naming the option.
  */
 import { InvalidArgumentError } from '../errors.js'
+import { booleanOption, byteSizeOption, checkOptionsObject, integerOption, type OptionKeys } from '../internal/options.js'
 import type { PzfCompression, PzfDtype } from '../pzf/format.js'
 import type { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import type { MetaDataHandler, MetadataInput } from '../series/metadata-handler.js'
@@ -88,11 +89,25 @@ export interface ResolvedBackendOptions {
 
 const DTYPES: readonly PzfDtype[] = ['uint8', 'uint16', 'float32']
 
+/** Every key of SeriesBackendOptions; each backend adds its own to check its options with. */
+export const SERIES_BACKEND_OPTION_KEYS = {
+  shape: true, dtype: true, compression: true, quantization: true, seriesShape: true, dimOrder: true, metadata: true,
+  sequenceId: true, pool: true, transfer: true, maxPendingFrames: true, maxPendingBytes: true
+} as const satisfies Record<keyof SeriesBackendOptions, true>
+
+/**
+ * Refuses `options` unless it is an object whose keys are the common ones or `own` (the
+ * backend's): a misspelt option fails the constructor instead of being ignored.
+ */
+export function checkBackendOptions (options: unknown, own: OptionKeys): void {
+  if (options === undefined) throw new InvalidArgumentError('invalid options: expected an object with a shape')
+  checkOptionsObject(options, { ...SERIES_BACKEND_OPTION_KEYS, ...own })
+}
+
 function positiveInt (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) {
-    throw new InvalidArgumentError(`invalid ${name}: expected an integer 1..${max}`)
-  }
-  return v
+  const n = integerOption(v, name, { min: 1, max, default: undefined })
+  if (n === undefined) throw new InvalidArgumentError(`invalid ${name}: expected an integer from 1 to ${max}`)
+  return n
 }
 
 function resolveQuantization (q: unknown, dtype: PzfDtype, compression: string): BackendQuantization | null {
@@ -148,8 +163,7 @@ export function resolveBackendOptions (options: SeriesBackendOptions): ResolvedB
   const dimOrder = options.dimOrder ?? 'XYCZT'
   if (typeof dimOrder !== 'string' || dimOrder === '') throw new InvalidArgumentError('invalid dimOrder: expected a non-empty string such as \'XYCZT\'')
   const sequenceId = options.sequenceId === undefined ? newSequenceId() : positiveInt(options.sequenceId, 'sequenceId', MAX_SEQUENCE_ID)
-  const transfer = options.transfer ?? false
-  if (typeof transfer !== 'boolean') throw new InvalidArgumentError('invalid transfer: expected a boolean')
+  const transfer = booleanOption(options.transfer, 'transfer', false)
   return {
     width,
     height,
@@ -163,7 +177,7 @@ export function resolveBackendOptions (options: SeriesBackendOptions): ResolvedB
     sequenceId,
     pool: resolvePool(options.pool),
     transfer,
-    maxPendingFrames: options.maxPendingFrames === undefined ? 64 : positiveInt(options.maxPendingFrames, 'maxPendingFrames'),
-    maxPendingBytes: options.maxPendingBytes === undefined ? 2 ** 28 : positiveInt(options.maxPendingBytes, 'maxPendingBytes')
+    maxPendingFrames: integerOption(options.maxPendingFrames, 'maxPendingFrames', { min: 1, max: Number.MAX_SAFE_INTEGER, default: 64 }),
+    maxPendingBytes: byteSizeOption(options.maxPendingBytes, 'maxPendingBytes', { min: 1, max: Number.MAX_SAFE_INTEGER, default: 2 ** 28 })
   }
 }

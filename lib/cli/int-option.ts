@@ -1,9 +1,9 @@
 /**
  * The one parser for integer command-line options. Only decimal digits are accepted: `Number`
  * would also take `0x10`, `1e3`, `12.0` and `' 7'`, which no user means as a count, a port or
- * milliseconds.
+ * milliseconds. The range check and its message are the options module's.
  */
-import { InvalidArgumentError } from '../errors.js'
+import { integerOption } from '../internal/options.js'
 
 export { MAX_TIMER_MS } from '../internal/timer-limit.js'
 
@@ -11,8 +11,5 @@ export { MAX_TIMER_MS } from '../internal/timer-limit.js'
 export function intOption (value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined
   const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN
-  if (!(n >= min && n <= max)) {
-    throw new InvalidArgumentError(`invalid --${name} '${value}': expected an integer from ${min} to ${max}`)
-  }
-  return n
+  return integerOption(n, `--${name} '${value}'`, { min, max, default: undefined })
 }

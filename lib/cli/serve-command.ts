@@ -124,7 +124,7 @@ async function runServe (args: readonly string[], io: CliIo): Promise<number> {
   }
   const port = intOption(values.port, 'port', 0, 65535)
   const maxBody = intOption(values['max-body'], 'max-body', 0, Number.MAX_SAFE_INTEGER)
-  const delay = intOption(values['test-delay-ms'], 'test-delay-ms', 0, 3_600_000)
+  const delay = intOption(values['test-delay-ms'], 'test-delay-ms', 0, 600_000)
   const options: DataServerOptions = {
     advertise: advertise as AdvertiseMode,
     readOnly: values['read-only'],

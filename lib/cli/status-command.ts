@@ -5,7 +5,7 @@
  */
 import { Cluster } from '../cluster/cluster.js'
 import type { NodeStatus } from '../cluster/cluster-types.js'
-import { startDiscovery } from '../discovery/start-discovery.js'
+import { discoveryOptionsOf, startDiscovery } from '../discovery/start-discovery.js'
 import { silentStatus } from '../cluster/node-status.js'
 import { InvalidArgumentError, NoServersError } from '../errors.js'
 import { clusterOptionsFrom, clusterUsage, parseClusterArgs, formatTable, humanSize } from './cluster-options.js'
@@ -50,7 +50,7 @@ rely on the exit code.
     const options = clusterOptionsFrom(values, io)
     // Discovery of our own, not withCluster: with every server down there is no cluster to
     // connect to, yet each server discovery knows of must still be listed (and the exit be 5).
-    const dir = await startDiscovery(options)
+    const dir = await startDiscovery(discoveryOptionsOf(options))
     const onAbort = (): void => { void dir.close() }
     io.signal.addEventListener('abort', onAbort, { once: true })
     try {

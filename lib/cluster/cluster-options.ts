@@ -4,8 +4,9 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import { parseServerAddress } from '../internal/server-address.js'
-import { MAX_TIMER_MS, optionMax } from '../internal/timer-limit.js'
-import type { DiscoveryOptions } from '../discovery/start-discovery.js'
+import { byteSizeOption, checkOptionsObject, durationOption, enumError, enumOption, integerOption, type OptionKeys } from '../internal/options.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
+import { DISCOVERY_OPTION_KEYS, type DiscoveryOptions } from '../discovery/start-discovery.js'
 import type { NodeDirectory } from '../discovery/node-directory.js'
 import type { PutDistribution } from './put-distribution.js'
 
@@ -122,21 +123,25 @@ export interface ResolvedClusterOptions {
   readonly scope: ClusterScope
 }
 
-function int (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number {
-  const v = options[name]
-  if (v === undefined) return fallback
-  const max = optionMax(name)
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new InvalidArgumentError(`invalid ${name}: expected an integer >= ${min}${max === MAX_TIMER_MS ? ` and <= ${max}` : ''}`)
-  }
-  return v
-}
+/** Every key of ClusterOptions: discovery's and the client's own. */
+export const CLUSTER_OPTION_KEYS = {
+  ...DISCOVERY_OPTION_KEYS,
+  directory: true, discoveryTimeoutMs: true, minServers: true, listingCacheMs: true, listingCacheDirs: true,
+  listingCacheNames: true, ownWriteVisibilityMs: true, locationCacheEntries: true, fileCacheEntries: true,
+  fileCacheMaxFileBytes: true, fileCacheBytes: true, listTimeoutMs: true, getTimeoutMs: true, putTimeoutMs: true,
+  statusTimeoutMs: true, globTimeoutMs: true, connectTimeoutMs: true, getRetries: true, retryDelayMs: true,
+  putRetries: true, connectionsPerNode: true, maxListingBytes: true, distribution: true, localBypass: true,
+  emptyServerfilter: true, existenceCheck: true
+} as const satisfies Record<keyof ClusterOptions, true> & OptionKeys
 
-function oneOf<T extends string> (options: ClusterOptions, name: keyof ClusterOptions, allowed: readonly T[]): T {
-  const v = options[name] ?? allowed[0]
-  if (!allowed.includes(v as T)) throw new InvalidArgumentError(`invalid ${name}: expected ${allowed.map((a) => `'${a}'`).join(' or ')}`)
-  return v as T
-}
+const COUNT = Number.MAX_SAFE_INTEGER
+/** Every duration of the client may be as long as Node's timers allow. */
+const ms = (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number =>
+  durationOption(options[name], name, { min, max: MAX_TIMER_MS, default: fallback })
+const count = (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number =>
+  integerOption(options[name], name, { min, max: COUNT, default: fallback })
+const bytes = (options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number =>
+  byteSizeOption(options[name], name, { min, max: Number.MAX_SAFE_INTEGER, default: fallback })
 
 function scopeOf (options: ClusterOptions): ClusterScope {
   if (options.cluster !== undefined || options.directory !== undefined) return 'cluster'
@@ -146,10 +151,12 @@ function scopeOf (options: ClusterOptions): ClusterScope {
 
 /** Applies defaults; throws InvalidArgumentError naming the bad option. */
 export function resolveClusterOptions (options: ClusterOptions): ResolvedClusterOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
+  if (options === undefined) throw new InvalidArgumentError('invalid options: expected an object')
+  checkOptionsObject(options, CLUSTER_OPTION_KEYS)
   const bypass = options.localBypass ?? true
   const roots = new Map<string, string>()
   if (typeof bypass === 'object' && bypass !== null) {
+    checkOptionsObject(bypass, { roots: true }, 'localBypass')
     const given = bypass.roots ?? {}
     if (typeof given !== 'object' || given === null) throw new InvalidArgumentError('invalid localBypass.roots: expected an object')
     for (const [url, root] of Object.entries(given)) {
@@ -161,35 +168,35 @@ export function resolveClusterOptions (options: ClusterOptions): ResolvedCluster
   }
   const distribution = options.distribution ?? 'least-recently-written'
   if (distribution !== 'least-recently-written' && distribution !== 'round-robin' && typeof distribution !== 'function') {
-    throw new InvalidArgumentError("invalid distribution: expected 'least-recently-written', 'round-robin' or a function")
+    throw enumError('distribution', ['least-recently-written', 'round-robin'], 'a function')
   }
   return {
-    discoveryTimeoutMs: int(options, 'discoveryTimeoutMs', 5000, 0),
-    minServers: int(options, 'minServers', 1, 1),
-    listingCacheMs: int(options, 'listingCacheMs', 1000, 0),
-    listingCacheDirs: int(options, 'listingCacheDirs', 1000, 1),
-    listingCacheNames: int(options, 'listingCacheNames', 1_000_000, 1),
-    ownWriteVisibilityMs: int(options, 'ownWriteVisibilityMs', 10_000, 0),
-    locationCacheEntries: int(options, 'locationCacheEntries', 100_000, 0),
-    fileCacheEntries: int(options, 'fileCacheEntries', 100, 0),
-    fileCacheMaxFileBytes: int(options, 'fileCacheMaxFileBytes', 1_000_000, 0),
-    fileCacheBytes: int(options, 'fileCacheBytes', 64 * 1024 * 1024, 0),
-    listTimeoutMs: int(options, 'listTimeoutMs', 10_000, 1),
-    getTimeoutMs: int(options, 'getTimeoutMs', 5000, 1),
-    putTimeoutMs: int(options, 'putTimeoutMs', 10_000, 1),
-    statusTimeoutMs: int(options, 'statusTimeoutMs', 2000, 1),
-    globTimeoutMs: int(options, 'globTimeoutMs', 2000, 1),
-    connectTimeoutMs: int(options, 'connectTimeoutMs', 5000, 1),
-    getRetries: int(options, 'getRetries', 3, 1),
-    retryDelayMs: int(options, 'retryDelayMs', 1000, 0),
-    putRetries: int(options, 'putRetries', 3, 1),
-    connectionsPerNode: int(options, 'connectionsPerNode', 4, 1),
-    maxListingBytes: int(options, 'maxListingBytes', 256 * 1024 * 1024, 2),
+    discoveryTimeoutMs: ms(options, 'discoveryTimeoutMs', 5000, 0),
+    minServers: count(options, 'minServers', 1, 1),
+    listingCacheMs: ms(options, 'listingCacheMs', 1000, 0),
+    listingCacheDirs: count(options, 'listingCacheDirs', 1000, 1),
+    listingCacheNames: count(options, 'listingCacheNames', 1_000_000, 1),
+    ownWriteVisibilityMs: ms(options, 'ownWriteVisibilityMs', 10_000, 0),
+    locationCacheEntries: count(options, 'locationCacheEntries', 100_000, 0),
+    fileCacheEntries: count(options, 'fileCacheEntries', 100, 0),
+    fileCacheMaxFileBytes: bytes(options, 'fileCacheMaxFileBytes', 1_000_000, 0),
+    fileCacheBytes: bytes(options, 'fileCacheBytes', 64 * 1024 * 1024, 0),
+    listTimeoutMs: ms(options, 'listTimeoutMs', 10_000, 1),
+    getTimeoutMs: ms(options, 'getTimeoutMs', 5000, 1),
+    putTimeoutMs: ms(options, 'putTimeoutMs', 10_000, 1),
+    statusTimeoutMs: ms(options, 'statusTimeoutMs', 2000, 1),
+    globTimeoutMs: ms(options, 'globTimeoutMs', 2000, 1),
+    connectTimeoutMs: ms(options, 'connectTimeoutMs', 5000, 1),
+    getRetries: count(options, 'getRetries', 3, 1),
+    retryDelayMs: ms(options, 'retryDelayMs', 1000, 0),
+    putRetries: count(options, 'putRetries', 3, 1),
+    connectionsPerNode: count(options, 'connectionsPerNode', 4, 1),
+    maxListingBytes: bytes(options, 'maxListingBytes', 256 * 1024 * 1024, 2),
     distribution,
     localBypass: bypass !== false,
     localRoots: roots,
-    emptyServerfilter: oneOf(options, 'emptyServerfilter', ['connected', 'all'] as const),
-    existenceCheck: oneOf(options, 'existenceCheck', ['cache', 'cluster'] as const),
+    emptyServerfilter: enumOption(options.emptyServerfilter, 'emptyServerfilter', ['connected', 'all'], 'connected'),
+    existenceCheck: enumOption(options.existenceCheck, 'existenceCheck', ['cache', 'cluster'], 'cache'),
     scope: scopeOf(options)
   }
 }

@@ -16,7 +16,7 @@
 import type { Readable } from 'node:stream'
 import { ClosedError, DestroyedError, InvalidArgumentError, InvalidNameError, InvalidUriError, NodeUnreachableError, NotFoundError } from '../errors.js'
 import type { DataServerInfo, NodeDirectory } from '../discovery/node-directory.js'
-import { startDiscovery } from '../discovery/start-discovery.js'
+import { discoveryOptionsOf, startDiscovery } from '../discovery/start-discovery.js'
 import { compareNames, encodeClusterPath, joinClusterPath, parseReadPath, parseWritePath, type ClusterPath } from '../internal/cluster-path.js'
 import type { ClusterMatch } from '../internal/service-name.js'
 import { ClusterContext } from './cluster-context.js'
@@ -61,7 +61,7 @@ export class Cluster {
   static async connect (options: ClusterOptions = {}): Promise<Cluster> {
     const opts = resolveClusterOptions(options)
     const given = options.directory
-    const dir = given ?? await startDiscovery(options)
+    const dir = given ?? await startDiscovery(discoveryOptionsOf(options))
     try {
       await dir.waitForServers({ timeoutMs: opts.discoveryTimeoutMs, min: opts.minServers })
     } catch (err) {

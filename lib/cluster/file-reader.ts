@@ -7,7 +7,8 @@
  * NodeUnreachableError (they could not be reached).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DestroyedError, InvalidArgumentError, InvalidNameError, NodeUnreachableError, NotFoundError, OperationTimeoutError, type PymeError } from '../errors.js'
+import { DestroyedError, InvalidNameError, NodeUnreachableError, NotFoundError, OperationTimeoutError, type PymeError } from '../errors.js'
+import { booleanOption, checkOptionsObject, durationOption, integerOption } from '../internal/options.js'
 import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import type { DataServerInfo } from '../discovery/node-directory.js'
 import { encodeClusterPath, splitClusterPath } from '../internal/cluster-path.js'
@@ -158,10 +159,12 @@ export class FileReader {
   }
 }
 
+const GET_OPTION_KEYS = { timeoutMs: true, retries: true, cache: true, localBypass: true } as const satisfies Record<keyof GetOptions, true>
+
 function checkGetOptions (options: GetOptions): void {
-  const { retries, timeoutMs } = options
-  if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new InvalidArgumentError('invalid retries: expected an integer >= 1')
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)) {
-    throw new InvalidArgumentError(`invalid timeoutMs: expected an integer >= 1 and <= ${MAX_TIMER_MS}`)
-  }
+  checkOptionsObject(options, GET_OPTION_KEYS)
+  integerOption(options.retries, 'retries', { min: 1, max: Number.MAX_SAFE_INTEGER, default: undefined })
+  durationOption(options.timeoutMs, 'timeoutMs', { min: 1, max: MAX_TIMER_MS, default: undefined })
+  booleanOption(options.cache, 'cache', undefined)
+  booleanOption(options.localBypass, 'localBypass', undefined)
 }

@@ -72,7 +72,7 @@ export class ListingCache {
   /** Stores a fetched listing (`null` = 404), merged with recent own writes. */
   store (url: string, dir: string, listing: NodeListing | null, durationMs: number, now = performance.now()): CachedListing {
     const k = key(url, dir)
-    const map = listing ?? new Map()
+    const map = listing ?? new Map<string, RawEntry>()
     const overlay = this.#overlay.peek(k)
     if (overlay !== undefined) {
       for (const [name, o] of overlay) {

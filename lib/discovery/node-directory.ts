@@ -17,7 +17,8 @@
 import { EventEmitter } from 'node:events'
 import { debuglog } from 'node:util'
 import { ClosedError, InvalidArgumentError, NoServersError } from '../errors.js'
-import { MAX_TIMER_MS, optionMax } from '../internal/timer-limit.js'
+import { checkOptionsObject, durationOption, integerOption, type OptionKeys } from '../internal/options.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import { compareNames } from '../internal/cluster-path.js'
 import { isLocalAddress } from './local-address.js'
 import { serverUrl } from '../internal/server-address.js'
@@ -83,13 +84,13 @@ export interface NodeDirectoryOptions {
   readonly sources: readonly DiscoverySource[]
   /** Cluster name, for messages. */
   readonly cluster: string
-  /** Re-probe period. @default 10000 (PYME's) */
+  /** Re-probe period, ms (10 to 2147483647). @default 10000 (PYME's) */
   readonly probeIntervalMs?: number
-  /** TCP probe timeout. @default 2000 */
+  /** TCP probe timeout, ms (1 to 2147483647). @default 2000 */
   readonly probeTimeoutMs?: number
   /**
    * When only mDNS has answered, how long `waitForServers` waits after the latest answer for
-   * more servers to answer the same query. @default 250
+   * more servers to answer the same query, ms (0 to 2147483647). @default 250
    */
   readonly settleMs?: number
   /** Local computer name (PYME's local-first rule). @default '' (address rule only) */
@@ -103,9 +104,9 @@ export type ProbeFn = (address: string, port: number, timeoutMs: number, signal:
 
 /** Options of `waitForServers`. */
 export interface WaitForServersOptions {
-  /** @default 5000 */
+  /** How long to wait, ms (0 to 2147483647). @default 5000 */
   readonly timeoutMs?: number
-  /** @default 1 */
+  /** Servers to wait for. @default 1 */
   readonly min?: number
 }
 
@@ -133,14 +134,11 @@ const PRIORITY: Readonly<Record<DiscoverySourceKind, number>> = { static: 0, mdn
 const NUDGE_FIRST_MS = 250
 const NUDGE_MAX_MS = 2000
 
-function numberOption (value: number | undefined, fallback: number, option: string, min = 1): number {
-  if (value === undefined) return fallback
-  const max = optionMax(option)
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`invalid ${option}: expected a number >= ${min}${max === MAX_TIMER_MS ? ` and <= ${max}` : ''}`)
-  }
-  return value
-}
+const WAIT_OPTION_KEYS = { timeoutMs: true, min: true } as const satisfies Record<keyof WaitForServersOptions, true>
+
+const NODE_DIRECTORY_OPTION_KEYS = {
+  sources: true, cluster: true, probeIntervalMs: true, probeTimeoutMs: true, settleMs: true, computerName: true, probe: true
+} as const satisfies Record<keyof NodeDirectoryOptions, true> & OptionKeys
 
 export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove: [DataServerInfo] }> {
   readonly cluster: string
@@ -164,14 +162,13 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
 
   constructor (options: NodeDirectoryOptions) {
     super()
-    if (options === null || typeof options !== 'object' || !Array.isArray(options.sources)) {
-      throw new InvalidArgumentError('invalid sources: expected an array')
-    }
+    checkOptionsObject(options, NODE_DIRECTORY_OPTION_KEYS)
+    if (options === undefined || !Array.isArray(options.sources)) throw new InvalidArgumentError('invalid sources: expected an array')
     this.cluster = options.cluster
     this.#sources = options.sources
-    this.#probeIntervalMs = numberOption(options.probeIntervalMs, 10_000, 'probeIntervalMs', 10)
-    this.#probeTimeoutMs = numberOption(options.probeTimeoutMs, 2_000, 'probeTimeoutMs')
-    this.#settleMs = numberOption(options.settleMs, 250, 'settleMs', 0)
+    this.#probeIntervalMs = durationOption(options.probeIntervalMs, 'probeIntervalMs', { min: 10, max: MAX_TIMER_MS, default: 10_000 })
+    this.#probeTimeoutMs = durationOption(options.probeTimeoutMs, 'probeTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: 2_000 })
+    this.#settleMs = durationOption(options.settleMs, 'settleMs', { min: 0, max: MAX_TIMER_MS, default: 250 })
     this.#computerName = options.computerName ?? ''
     this.#probe = options.probe ?? tcpProbe
   }
@@ -230,8 +227,9 @@ export class NodeDirectory extends EventEmitter<{ add: [DataServerInfo], remove:
     let timeoutMs: number
     let min: number
     try {
-      timeoutMs = numberOption(options.timeoutMs, 5_000, 'timeoutMs', 0)
-      min = numberOption(options.min, 1, 'min')
+      checkOptionsObject(options, WAIT_OPTION_KEYS)
+      timeoutMs = durationOption(options.timeoutMs, 'timeoutMs', { min: 0, max: MAX_TIMER_MS, default: 5_000 })
+      min = integerOption(options.min, 'min', { min: 1, max: Number.MAX_SAFE_INTEGER, default: 1 })
     } catch (err) {
       return Promise.reject(err as Error)
     }

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import { computerName } from '../internal/computer-name.js'
+import { checkOptionsObject, enumOption, type OptionKeys } from '../internal/options.js'
 import type { ClusterMatch } from '../internal/service-name.js'
 import { defaultRegistryPath } from '../internal/sqlite-registry.js'
 import { resolveDefaultCluster } from './default-cluster.js'
@@ -35,38 +36,52 @@ export interface DiscoveryOptions {
   readonly mdns?: boolean | { readonly interface?: string }
   /** Read PYME's host-local SQLite registry. @default true, at `<python tempdir>/_pyme-http.sqlite` */
   readonly registry?: boolean | { readonly path?: string }
-  /** Re-probe (and re-browse, re-read) period. @default 10000 */
+  /** Re-probe (and re-browse, re-read) period, ms (10 to 2147483647). @default 10000 */
   readonly probeIntervalMs?: number
-  /** TCP probe timeout. @default 2000 */
+  /** TCP probe timeout, ms (1 to 2147483647). @default 2000 */
   readonly probeTimeoutMs?: number
-  /** Extra wait for further mDNS answers after the first. @default 250 */
+  /** Extra wait for further mDNS answers after the first, ms (0 to 2147483647). @default 250 */
   readonly settleMs?: number
   /** Environment (`PYME_CLUSTER`, `PYME_CLUSTER_SERVERS`, `TMPDIR`, `HOME`). @default process.env */
   readonly env?: NodeJS.ProcessEnv
 }
 
-function flag<T extends object> (value: boolean | T | undefined, fallback: boolean, option: string): false | T | Record<string, never> {
+/** Every key of DiscoveryOptions (options of the client and the CLI build on it). */
+export const DISCOVERY_OPTION_KEYS = {
+  cluster: true, serverfilter: true, servers: true, mdns: true, registry: true, probeIntervalMs: true,
+  probeTimeoutMs: true, settleMs: true, env: true
+} as const satisfies Record<keyof DiscoveryOptions, true> & OptionKeys
+
+/** The discovery part of a larger options object (a `ClusterOptions`). */
+export function discoveryOptionsOf (options: DiscoveryOptions): DiscoveryOptions {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => Object.hasOwn(DISCOVERY_OPTION_KEYS, key))) as DiscoveryOptions
+}
+
+function flag<T extends object> (value: boolean | T | undefined, fallback: boolean, option: string, keys: OptionKeys): false | T | Record<string, never> {
   if (value === undefined) return fallback ? {} : false
   if (value === false) return false
   if (value === true) return {}
-  if (typeof value === 'object' && value !== null) return value
+  if (typeof value === 'object' && value !== null) {
+    checkOptionsObject(value, keys, option)
+    return value
+  }
   throw new InvalidArgumentError(`invalid ${option}: expected a boolean or an object`)
 }
 
 /** Starts discovery; resolves to a started `NodeDirectory` (close it when done). */
 export async function startDiscovery (options: DiscoveryOptions = {}): Promise<NodeDirectory> {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
+  checkOptionsObject(options, DISCOVERY_OPTION_KEYS)
   const env = options.env ?? process.env
   const cluster = resolveDefaultCluster(options.cluster === undefined ? { env } : { cluster: options.cluster, env })
-  const match = options.serverfilter?.match ?? 'exact'
-  if (match !== 'exact' && match !== 'substring') throw new InvalidArgumentError("invalid serverfilter.match: expected 'exact' or 'substring'")
+  if (options.serverfilter !== undefined) checkOptionsObject(options.serverfilter, { match: true }, 'serverfilter')
+  const match = enumOption(options.serverfilter?.match, 'serverfilter.match', ['exact', 'substring'], 'exact')
   if (options.servers !== undefined && !Array.isArray(options.servers)) throw new InvalidArgumentError('invalid servers: expected an array of strings')
   const fromEnv = env['PYME_CLUSTER_SERVERS']
   const servers = options.servers !== undefined
     ? parseServerList(options.servers)
     : fromEnv !== undefined ? parseServerList(fromEnv, 'PYME_CLUSTER_SERVERS') : []
-  const mdns = flag(options.mdns, servers.length === 0, 'mdns')
-  const registry = flag(options.registry, true, 'registry')
+  const mdns = flag(options.mdns, servers.length === 0, 'mdns', { interface: true })
+  const registry = flag(options.registry, true, 'registry', { path: true })
 
   const sources: DiscoverySource[] = []
   if (servers.length > 0) sources.push(new StaticSource(servers))

@@ -11,8 +11,8 @@
  * the same layout (JSON records are converted to it).
  */
 import { InvalidArgumentError } from '../errors.js'
-import { parseLenientJson } from '../series/lenient-json.js'
-import { isPlainObject, type PyJsonValue } from '../series/python-json.js'
+import { parseLenientJson } from '../internal/lenient-json.js'
+import { isPlainObject, type PyJsonValue } from '../internal/python-json.js'
 import { H5T, type H5File } from './h5-file.js'
 import { writeMetadata } from './h5-series-file.js'
 import { isNpy, looksPickled, parseJsonRecords, parseNpy, sameLayout, UnsupportedDataError, type RecordBatch } from './npy-records.js'

@@ -16,8 +16,8 @@
  * unpickled (that is PYME's remote code execution), and an attribute we cannot read safely
  * is shown as its text.
  */
-import { PyFloat } from '../series/py-float.js'
-import { pythonFloatRepr, type PyJsonValue } from '../series/python-json.js'
+import { PyFloat } from '../internal/py-float.js'
+import { pythonFloatRepr, type PyJsonValue } from '../internal/python-json.js'
 
 const INT32_MIN = -0x80000000n
 const INT32_MAX = 0x7fffffffn
@@ -176,7 +176,11 @@ export function readPickle0 (text: string): PyJsonValue | undefined {
         const items = popMark(stack)
         if (items === undefined || items.length % 2 !== 0) return undefined
         const d = Object.create(null) as Record<string, PyJsonValue>
-        for (let i = 0; i < items.length; i += 2) d[String(items[i])] = items[i + 1] as PyJsonValue
+        for (let i = 0; i < items.length; i += 2) {
+          const key = dictKey(items[i])
+          if (key === undefined) return undefined
+          d[key] = items[i + 1] as PyJsonValue
+        }
         stack.push(d)
         break
       }
@@ -198,7 +202,11 @@ export function readPickle0 (text: string): PyJsonValue | undefined {
         const items = op === 's' ? stack.splice(-2) : popMark(stack)
         const d = stack[stack.length - 1]
         if (items === undefined || items.length % 2 !== 0 || items.includes(MARK) || typeof d !== 'object' || d === null || Array.isArray(d) || d instanceof PyFloat) return undefined
-        for (let i = 0; i < items.length; i += 2) (d as Record<string, PyJsonValue>)[String(items[i])] = items[i + 1] as PyJsonValue
+        for (let i = 0; i < items.length; i += 2) {
+          const key = dictKey(items[i])
+          if (key === undefined) return undefined
+          ;(d as Record<string, PyJsonValue>)[key] = items[i + 1] as PyJsonValue
+        }
         break
       }
       case '.': {
@@ -211,4 +219,9 @@ export function readPickle0 (text: string): PyJsonValue | undefined {
     }
   }
   return undefined
+}
+
+/** A dict key as JSON holds one: a str, or a number written as text; other keys (tuples, …) fail the parse. */
+function dictKey (key: unknown): string | undefined {
+  return typeof key === 'string' ? key : typeof key === 'number' ? String(key) : undefined
 }

@@ -12,8 +12,8 @@
  * (bitfields, smaller ints, float32, arrays, NULL dataspace). An ASCII string ending in `.`
  * is read as a pickle through `readPickle0`'s plain-data subset, never Python's unpickler.
  */
-import { PyFloat } from '../series/py-float.js'
-import type { PyJsonValue } from '../series/python-json.js'
+import { PyFloat } from '../internal/py-float.js'
+import type { PyJsonValue } from '../internal/python-json.js'
 import { H5T, type H5File, type H5Type, type RawAttribute } from './h5-file.js'
 import { readPickle0, writePickle0 } from './pickle0.js'
 

@@ -13,6 +13,7 @@
  * frame takes a few tens of milliseconds.
  */
 import { InvalidArgumentError } from '../errors.js'
+import { checkOptionsObject, integerOption, numberOption } from './options.js'
 
 /** Options of {@link makeCameraFrame}. */
 export interface CameraFrameOptions {
@@ -77,11 +78,9 @@ function mix (seed: number, frame: number): number {
   return h === 0 ? 0x6d2b79f5 : h
 }
 
-function check (v: number | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback
-  if (typeof v !== 'number' || !(v >= min && v <= max)) throw new InvalidArgumentError(`invalid ${name}: expected ${min}..${max}`)
-  return v
-}
+const CAMERA_OPTION_KEYS = {
+  seed: true, frame: true, offset: true, spots: true, background: true, gain: true, readNoise: true
+} as const satisfies Record<keyof CameraFrameOptions, true>
 
 /**
  * A simulated camera frame of `width * height` uint16 pixels, x fastest.
@@ -91,22 +90,23 @@ export function makeCameraFrame (width: number, height: number, options: CameraF
   if (!Number.isInteger(width) || width < 0 || !Number.isInteger(height) || height < 0 || width * height > 2 ** 30) {
     throw new InvalidArgumentError('invalid frame size: expected integers with width * height <= 2^30')
   }
-  if (options === null || typeof options !== 'object' || !Number.isInteger(options.seed)) {
-    throw new InvalidArgumentError('invalid seed: expected an integer')
-  }
-  const frame = check(options.frame, 'frame', 0, 2 ** 32 - 1, 0)
-  const offset = check(options.offset, 'offset', 0, 60000, 100)
-  const spots = Math.floor(check(options.spots, 'spots', 0, 1e6, Math.max(3, Math.round(width * height / 2 ** 17))))
-  const background = check(options.background, 'background', 0, 1e4, 10)
-  const gain = check(options.gain, 'gain', 0, 100, 2)
-  const readNoise = check(options.readNoise, 'readNoise', 0, 1e3, 1.5)
+  if (options === undefined) throw new InvalidArgumentError('invalid options: expected an object with a seed')
+  checkOptionsObject(options, CAMERA_OPTION_KEYS)
+  const seed = integerOption(options.seed, 'seed', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, default: undefined })
+  if (seed === undefined) throw new InvalidArgumentError('invalid seed: expected an integer')
+  const frame = integerOption(options.frame, 'frame', { min: 0, max: 2 ** 32 - 1, default: 0 })
+  const offset = numberOption(options.offset, 'offset', { min: 0, max: 60000, default: 100 })
+  const spots = Math.floor(numberOption(options.spots, 'spots', { min: 0, max: 1e6, default: Math.max(3, Math.round(width * height / 2 ** 17)) }))
+  const background = numberOption(options.background, 'background', { min: 0, max: 1e4, default: 10 })
+  const gain = numberOption(options.gain, 'gain', { min: 0, max: 100, default: 2 })
+  const readNoise = numberOption(options.readNoise, 'readNoise', { min: 0, max: 1e3, default: 1.5 })
   const z = normalTable()
   const n = width * height
   const out = new Uint16Array(n)
   // +0.5: truncation below rounds to nearest.
   const mean = offset + gain * background + 0.5
   const sd = Math.sqrt(gain * gain * background + readNoise * readNoise)
-  let x = mix(options.seed, frame)
+  let x = mix(seed, frame)
   let i = 0
   for (; i + 1 < n; i += 2) {
     x ^= x << 13

@@ -23,7 +23,7 @@ export function fnmatchPattern (glob: string): RegExp {
         let body = glob.slice(i + 1, j)
         const negate = body.startsWith('!')
         if (negate) body = body.slice(1)
-        body = body.replace(/[\\\]\[^]/g, '\\$&')
+        body = body.replace(/[\\\][^]/g, '\\$&')
         if (negate) body = '^' + body
         re += `[${body}]`
         i = j

@@ -26,7 +26,7 @@ interface BonjourServer {
 export function openBonjour (options: MulticastDnsOptions, onError: (err: Error) => void): { bonjour: Bonjour, socket: EventEmitter | undefined } {
   const config: Partial<ServiceConfig> & MulticastDnsOptions = { ...options }
   const bonjour = new Bonjour(config, onError)
-  // Element access reaches the private member without a cast; its type is declared above.
-  const server: BonjourServer | undefined = bonjour['server']
+  // Element access reaches the private member (typed `any` there); its shape is declared above.
+  const server = bonjour['server'] as BonjourServer | undefined
   return { bonjour, socket: server?.mdns }
 }

@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url'
 import { debuglog } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { ClosedError, DestroyedError, EncodeError, InvalidArgumentError, WorkerError, WorkerStartError } from '../errors.js'
+import { checkOptionsObject, integerOption } from '../internal/options.js'
 import { planPzfEncode, type PzfEncodeOptions } from './encode-pzf.js'
 import { dtypeOf, type PzfPixels } from './format.js'
 import type { PzfWorkerRequest, PzfWorkerResponse } from './pzf-worker.js'
@@ -76,11 +77,8 @@ interface Slot {
 // The worker runs from the same folder: `.ts` under the test/bench loader, `.js` in dist.
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './pzf-worker.ts' : './pzf-worker.js', import.meta.url)
 
-function positiveInteger (v: number | undefined, name: string, fallback: number): number {
-  if (v === undefined) return fallback
-  if (!Number.isInteger(v) || v < 1 || v > 1024) throw new InvalidArgumentError(`invalid ${name}: expected an integer 1..1024`)
-  return v
-}
+const POOL_OPTION_KEYS = { size: true, maxQueue: true } as const satisfies Record<keyof PzfEncoderPoolOptions, true>
+const TASK_OPTION_KEYS = { transfer: true } as const satisfies Record<keyof PzfPoolTaskOptions, true>
 
 function moduleHref (module: string | URL): string {
   if (module instanceof URL) return module.href
@@ -149,9 +147,9 @@ export class PzfEncoderPool {
   #startFailure: WorkerStartError | null = null
 
   constructor (options: PzfEncoderPoolOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
-    this.size = positiveInteger(options.size, 'size', Math.max(1, availableParallelism() - 1))
-    this.#maxQueue = positiveInteger(options.maxQueue, 'maxQueue', this.size * 4)
+    checkOptionsObject(options, POOL_OPTION_KEYS)
+    this.size = integerOption(options.size, 'size', { min: 1, max: 1024, default: Math.max(1, availableParallelism() - 1) })
+    this.#maxQueue = integerOption(options.maxQueue, 'maxQueue', { min: 1, max: 1024, default: this.size * 4 })
   }
 
   /** Worker threads started and alive (0 until the first task). */
@@ -261,9 +259,7 @@ export class PzfEncoderPool {
 
   /** Queues `request`; the `buffers` move with it when `opts.transfer` (those that can). */
   #submit (request: PzfWorkerRequest, buffers: ArrayBufferLike[], opts: PzfPoolTaskOptions | undefined): Promise<Answer> {
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-      throw new InvalidArgumentError('invalid task options: expected { transfer }')
-    }
+    checkOptionsObject(opts, TASK_OPTION_KEYS, 'task options')
     const transfer = opts?.transfer === true ? buffers.filter(canTransfer) : []
     return new Promise<Answer>((resolve, reject) => {
       this.#queue.push({ request, transfer, resolve, reject })

@@ -18,9 +18,9 @@
  * `stringify()` writes PYME's `to_JSON()` bytes: `json.dumps(flat, indent=2, sort_keys=True)`.
  */
 import { InvalidArgumentError, SeriesFormatError } from '../errors.js'
-import { parseLenientJson } from './lenient-json.js'
-import { PyFloat } from './py-float.js'
-import { compareCodePoints, formatPythonJson, isPlainObject, type PyJsonValue } from './python-json.js'
+import { parseLenientJson } from '../internal/lenient-json.js'
+import { PyFloat } from '../internal/py-float.js'
+import { compareCodePoints, formatPythonJson, isPlainObject, type PyJsonValue } from '../internal/python-json.js'
 
 /** A metadata value as stored (a `PyFloat` marks an integral float). */
 export type MetadataValue = PyJsonValue

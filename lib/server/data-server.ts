@@ -242,6 +242,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
   // Per socket: the tail of its request chain and the last response (with its request, for clientError).
   const tails = new WeakMap<Socket, Promise<void>>()
   const lastResponse = new WeakMap<Socket, ServerResponse>()
+  // eslint-disable-next-line prefer-const -- set once listening; the handlers above read it
   let running: RunningDataServer | undefined
 
   const run = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {

@@ -87,7 +87,8 @@ export class MdnsAdvertiser {
       }
       // Bounded: a goodbye that cannot be sent must not keep close() waiting.
       const timer = setTimeout(done, 1000)
-      this.#service.stop?.(() => {
+      const stop = this.#service.stop as ((done: () => void) => void) | undefined
+      stop?.call(this.#service, () => {
         clearTimeout(timer)
         done()
       })

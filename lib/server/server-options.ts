@@ -8,8 +8,10 @@ import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors.js'
 import { computerName } from '../internal/computer-name.js'
+import { booleanOption, byteSizeOption, checkOptionsObject, durationOption, enumOption, integerOption, stringOption, type OptionKeys } from '../internal/options.js'
 import { validateClusterName } from '../internal/service-name.js'
 import { defaultRegistryPath } from '../internal/sqlite-registry.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 
 /** How a server makes itself known: mDNS on the LAN, PYME's host-local SQLite registry, or not at all. */
 export type AdvertiseMode = 'mdns' | 'local' | 'none'
@@ -52,11 +54,19 @@ export interface DataServerOptions {
   readonly syncCommit?: boolean | 'auto'
   /** PYME's `countdir` listing variant: directory sizes +2, `.h5` flagged 0x06. @default false */
   readonly countdirCompat?: boolean
-  /** Test aid (PYME's `--timeout-test`): delay every GET and PUT, ms. @default 0 */
+  /**
+   * Test aid (PYME's `--timeout-test`): delay every GET and PUT, ms, at most 600000: ten
+   * minutes outlast every client timeout, and a longer delay only hides a mistyped value.
+   * @default 0
+   */
   readonly testDelayMs?: number
   /** Test aid (PYME's `-t`): PUT bodies are read and discarded, nothing stored. @default false */
   readonly testMode?: boolean
-  /** How long `close()` lets in-flight requests finish before cutting connections, ms. @default 10000 */
+  /**
+   * How long `close()` lets in-flight requests finish before cutting connections, ms, at most
+   * 2147483647 (Node's timer limit; a server that should wait for as long as uploads take).
+   * @default 10000
+   */
   readonly closeTimeoutMs?: number
   /** Environment for the defaults (`PYMEDATADIR`, `PYME_COMPUTERNAME`, `TMPDIR`). @default process.env */
   readonly env?: NodeJS.ProcessEnv
@@ -104,34 +114,19 @@ export function defaultDataRoot (env: NodeJS.ProcessEnv = process.env): string {
   return join(env['HOME'] ?? homedir(), 'PYMEData')
 }
 
-function bool (value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw new InvalidArgumentError(`invalid ${name}: expected a boolean`)
-  return value
-}
-
-function integer (value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`invalid ${name}: expected an integer from ${min} to ${max}`)
-  }
-  return value
-}
-
-function text (value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(`invalid ${name}: expected a non-empty string`)
-  return value
-}
+const SERVER_OPTION_KEYS = {
+  root: true, port: true, host: true, cluster: true, advertise: true, advertiseAddress: true, interface: true,
+  registryPath: true, readOnly: true, maxBodyBytes: true, fsync: true, syncCommit: true, countdirCompat: true,
+  testDelayMs: true, testMode: true, closeTimeoutMs: true, env: true
+} as const satisfies Record<keyof DataServerOptions, true> & OptionKeys
 
 /** Applies defaults and validates; throws InvalidArgumentError naming the bad option. */
 export function resolveServerOptions (options: DataServerOptions = {}): ResolvedServerOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('invalid options: expected an object')
+  checkOptionsObject(options, SERVER_OPTION_KEYS)
   const env = options.env ?? process.env
-  const advertise = options.advertise ?? 'none'
-  if (advertise !== 'mdns' && advertise !== 'local' && advertise !== 'none') {
-    throw new InvalidArgumentError(`invalid advertise '${String(advertise)}': expected 'mdns', 'local' or 'none'`)
-  }
+  const advertise = enumOption(options.advertise, 'advertise', ['mdns', 'local', 'none'], 'none')
+  const text = (value: unknown, name: string): string | undefined => stringOption(value, name, undefined)
+  const bool = (value: unknown, name: string, fallback: boolean): boolean => booleanOption(value, name, fallback)
   const host = text(options.host, 'host') ?? (advertise === 'mdns' ? '0.0.0.0' : '127.0.0.1')
   if (isIP(host) === 0 && host !== 'localhost') throw new InvalidArgumentError(`invalid host '${host}': expected an IP address`)
   const me = computerName(env)
@@ -140,7 +135,7 @@ export function resolveServerOptions (options: DataServerOptions = {}): Resolved
   const root = resolve(text(options.root, 'root') ?? defaultDataRoot(env))
   return {
     root,
-    port: integer(options.port, 'port', DEFAULT_PORT, 0, 65535),
+    port: integerOption(options.port, 'port', { min: 0, max: 65535, default: DEFAULT_PORT }),
     host,
     cluster,
     computerName: me,
@@ -149,12 +144,12 @@ export function resolveServerOptions (options: DataServerOptions = {}): Resolved
     interface: text(options.interface, 'interface'),
     registryPath: text(options.registryPath, 'registryPath') ?? defaultRegistryPath('_pyme-http', env),
     readOnly: bool(options.readOnly, 'readOnly', false),
-    maxBodyBytes: integer(options.maxBodyBytes, 'maxBodyBytes', DEFAULT_MAX_BODY, 0, Number.MAX_SAFE_INTEGER),
+    maxBodyBytes: byteSizeOption(options.maxBodyBytes, 'maxBodyBytes', { min: 0, max: Number.MAX_SAFE_INTEGER, default: DEFAULT_MAX_BODY }),
     fsync: bool(options.fsync, 'fsync', false),
     syncCommit: options.syncCommit === 'auto' || options.syncCommit === undefined ? 'auto' : bool(options.syncCommit, 'syncCommit', false),
     countdirCompat: bool(options.countdirCompat, 'countdirCompat', false),
-    testDelayMs: integer(options.testDelayMs, 'testDelayMs', 0, 0, 3_600_000),
+    testDelayMs: durationOption(options.testDelayMs, 'testDelayMs', { min: 0, max: 600_000, default: 0 }),
     testMode: bool(options.testMode, 'testMode', false),
-    closeTimeoutMs: integer(options.closeTimeoutMs, 'closeTimeoutMs', 10_000, 0, 3_600_000)
+    closeTimeoutMs: durationOption(options.closeTimeoutMs, 'closeTimeoutMs', { min: 0, max: MAX_TIMER_MS, default: 10_000 })
   }
 }

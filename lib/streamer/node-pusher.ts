@@ -17,6 +17,7 @@
  */
 import { Client, Pool, type Dispatcher } from 'undici'
 import { sendChannel } from './diagnostics.js'
+import { systemClock, type Clock, type ClockTimer } from '../internal/clock.js'
 import { RingQueue } from '../internal/ring-queue.js'
 import { ItemState, type StreamItem } from './stream-item.js'
 import type { NodeState, NodeView } from './distribution.js'
@@ -46,6 +47,8 @@ export interface NodePusherOptions {
   readonly backoffMaxMs: number
   /** Coarse clock (ms), advanced by the streamer's ticker. */
   readonly now: () => number
+  /** Timers of the back-off. @default systemClock */
+  readonly clock?: Clock
 }
 
 /**
@@ -108,7 +111,7 @@ export class NodePusher implements NodeView {
   readonly #inflight = new RingQueue<SendHandler>(64)
   #client: Dispatcher | null = null
   #control: Client | null = null
-  #timer: NodeJS.Timeout | null = null
+  #timer: ClockTimer | null = null
   #backoff: number
   #closed = false
 
@@ -323,15 +326,14 @@ export class NodePusher implements NodeView {
 
   #schedule (fn: () => void): void {
     if (this.#closed) return
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer?.cancel()
     const delay = this.#backoff
     this.#backoff = Math.min(this.#backoff * 2, this.#opts.backoffMaxMs)
-    this.#timer = setTimeout(() => {
+    // Probes alone must not keep a process alive (keepAlive false); close() holds its own timer.
+    this.#timer = (this.#opts.clock ?? systemClock).timeout(() => {
       this.#timer = null
       fn()
-    }, delay)
-    // Probes alone must not keep a process alive; close() holds its own timer.
-    this.#timer.unref()
+    }, delay, false)
   }
 
   #probe (): void {
@@ -385,7 +387,7 @@ export class NodePusher implements NodeView {
   /** Closes the connections gracefully (answers to written requests are still read). */
   async close (): Promise<void> {
     this.#closed = true
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer?.cancel()
     this.#timer = null
     const closing: Promise<void>[] = []
     if (this.#client !== null) closing.push(this.#client.close())
@@ -399,7 +401,7 @@ export class NodePusher implements NodeView {
   destroy (err: Error): StreamItem[] {
     const items = this.state === 'up' || this.state === 'full' ? this.markDown(err, 'removed') : []
     this.#closed = true
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer?.cancel()
     this.#timer = null
     if (this.#control !== null) this.#control.destroy(err).catch(() => { /* nothing left to report */ })
     this.#control = null

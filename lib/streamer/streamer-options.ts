@@ -4,7 +4,9 @@
  */
 import { totalmem, tmpdir } from 'node:os'
 import { InvalidArgumentError } from '../errors.js'
-import { optionMax } from '../internal/timer-limit.js'
+import { byteSizeOption, checkOptionsObject, durationOption, enumError, enumOption, integerOption, type OptionKeys } from '../internal/options.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
+import { systemClock, type Clock } from '../internal/clock.js'
 import { parseServerAddress } from '../internal/server-address.js'
 import type { DiscoveryOptions, NodeDirectory } from '../discovery/index.js'
 import type { PzfEncodedInto, PzfEncodeOptions } from '../pzf/index.js'
@@ -84,14 +86,23 @@ export interface StreamerOptions {
   readonly spillDir?: string
   /** Largest spill journal in bytes; beyond it `put` behaves as with `'block'`. @default Infinity */
   readonly spillLimit?: number
-  /** A node with requests in flight that answers none for this long is marked down. @default 10000 */
+  /** A node with requests in flight that answers none for this long is marked down, ms (10 to 2147483647). @default 10000 */
   readonly ackTimeoutMs?: number
   /** Sends per file before it is reported failed. @default 5 */
   readonly maxAttempts?: number
-  /** How long `close()` waits for acknowledgements before failing what is left. @default 60000 */
+  /** How long `close()` waits for acknowledgements before failing what is left, ms (1 to 2147483647). @default 60000 */
   readonly closeTimeoutMs?: number
-  /** Back-off of probes of a down (or full) node: doubles from `minMs` to `maxMs`. @default { minMs: 100, maxMs: 10000 } */
+  /**
+   * Back-off of probes of a down (or full) node: doubles from `minMs` to `maxMs` (each at most
+   * 2147483647, Node's timer limit). @default { minMs: 100, maxMs: 10000 }
+   */
   readonly backoff?: { readonly minMs?: number, readonly maxMs?: number }
+  /**
+   * Where the ack timeout, the back-off and the close timeout read the time and set their
+   * timers: a virtual clock runs them without waiting (tests of code built on the Streamer).
+   * @default the system clock (`Date.now()` and Node's timers)
+   */
+  readonly clock?: Clock
 }
 
 /** Options after defaults and validation. */
@@ -116,21 +127,21 @@ export interface ResolvedStreamerOptions {
   readonly closeTimeoutMs: number
   readonly backoffMinMs: number
   readonly backoffMaxMs: number
+  readonly clock: Clock
 }
 
-function int (value: unknown, fallback: number, name: string, min: number, max = optionMax(name)): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`invalid ${name}: expected an integer from ${min} to ${max}`)
-  }
-  return value
-}
+const STREAMER_OPTION_KEYS = {
+  servers: true, cluster: true, discovery: true, pipelining: true, connections: true, windowBytes: true,
+  distribution: true, chunkSize: true, filter: true, encoderPool: true, encoderThreads: true, memoryBudget: true,
+  overflow: true, spillDir: true, spillLimit: true, ackTimeoutMs: true, maxAttempts: true, closeTimeoutMs: true,
+  backoff: true, clock: true
+} as const satisfies Record<keyof StreamerOptions, true> & OptionKeys
 
-function bytesLimit (value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (value === Infinity) return Infinity
-  return int(value, fallback, name, 1)
-}
+const BACKOFF_KEYS = { minMs: true, maxMs: true } as const satisfies Record<keyof NonNullable<StreamerOptions['backoff']>, true>
+
+const DISTRIBUTIONS = ['round-robin', 'chunked', 'random', 'least-loaded'] as const satisfies readonly DistributionName[]
+
+const MAX_BYTES = Number.MAX_SAFE_INTEGER
 
 /**
  * A data server as `http://host:port/`, from any form a user may write (`host:port`, `host`,
@@ -138,6 +149,15 @@ function bytesLimit (value: unknown, fallback: number, name: string): number {
  */
 export function normaliseServerUrl (raw: unknown, name = 'servers'): string {
   return parseServerAddress(raw, name).url
+}
+
+function resolveClock (c: unknown): Clock {
+  if (c === undefined) return systemClock
+  const k = c as Partial<Record<keyof Clock, unknown>> | null
+  if (typeof k !== 'object' || k === null || typeof k.now !== 'function' || typeof k.timeout !== 'function' || typeof k.interval !== 'function') {
+    throw new InvalidArgumentError('invalid clock: expected { now, timeout, interval }')
+  }
+  return c as Clock
 }
 
 function resolveFilter (f: unknown): StreamFilter | undefined {
@@ -157,7 +177,8 @@ function resolveFilter (f: unknown): StreamFilter | undefined {
 
 /** Applies defaults and validates every option. */
 export function resolveStreamerOptions (options: StreamerOptions): ResolvedStreamerOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('invalid options: expected an object')
+  if (options === undefined) throw new InvalidArgumentError('invalid options: expected an object')
+  checkOptionsObject(options, STREAMER_OPTION_KEYS)
   const o = options
   if (o.servers !== undefined && !Array.isArray(o.servers)) throw new InvalidArgumentError("invalid servers: expected an array such as ['host:port', 'http://host:port/']")
   const servers = (o.servers ?? []).map((s) => normaliseServerUrl(s))
@@ -171,41 +192,39 @@ export function resolveStreamerOptions (options: StreamerOptions): ResolvedStrea
   const sources = (servers.length > 0 ? 1 : 0) + (o.cluster !== undefined ? 1 : 0) + (o.discovery !== undefined ? 1 : 0)
   if (sources !== 1) throw new InvalidArgumentError('invalid servers: give exactly one of servers (non-empty), cluster or discovery')
   const distribution = o.distribution ?? 'round-robin'
-  if (typeof distribution !== 'function' && !['round-robin', 'chunked', 'random', 'least-loaded'].includes(distribution)) {
-    throw new InvalidArgumentError("invalid distribution: expected 'round-robin', 'chunked', 'random', 'least-loaded' or a function")
+  if (typeof distribution !== 'function' && !(DISTRIBUTIONS as readonly unknown[]).includes(distribution)) {
+    throw enumError('distribution', DISTRIBUTIONS, 'a function')
   }
-  const overflow = o.overflow ?? 'block'
-  if (overflow !== 'block' && overflow !== 'drop' && overflow !== 'spill') {
-    throw new InvalidArgumentError("invalid overflow: expected 'block', 'drop' or 'spill'")
-  }
+  const overflow = enumOption(o.overflow, 'overflow', ['block', 'drop', 'spill'], 'block')
   if (o.spillDir !== undefined && (typeof o.spillDir !== 'string' || o.spillDir === '')) throw new InvalidArgumentError('invalid spillDir: expected a directory path')
   const pool = o.encoderPool
   if (pool !== undefined && (typeof pool !== 'object' || pool === null || typeof pool.encode !== 'function')) {
     throw new InvalidArgumentError('invalid encoderPool: expected a PzfEncoderPool')
   }
-  if (o.backoff !== undefined && (typeof o.backoff !== 'object' || o.backoff === null)) throw new InvalidArgumentError('invalid backoff: expected { minMs?, maxMs? }')
-  const backoffMinMs = int(o.backoff?.minMs, 100, 'backoff.minMs', 1)
-  const backoffMaxMs = int(o.backoff?.maxMs, Math.max(10_000, backoffMinMs), 'backoff.maxMs', backoffMinMs)
+  checkOptionsObject(o.backoff, BACKOFF_KEYS, 'backoff')
+  const backoffMinMs = durationOption(o.backoff?.minMs, 'backoff.minMs', { min: 1, max: MAX_TIMER_MS, default: 100 })
+  const backoffMaxMs = durationOption(o.backoff?.maxMs, 'backoff.maxMs', { min: backoffMinMs, max: MAX_TIMER_MS, default: Math.max(10_000, backoffMinMs) })
   return {
     servers,
     cluster: o.cluster,
     discovery: o.discovery,
-    pipelining: int(o.pipelining, 16, 'pipelining', 1, 1024),
-    connections: int(o.connections, 1, 'connections', 1, 64),
-    windowBytes: int(o.windowBytes, 64 * 1024 * 1024, 'windowBytes', 1),
+    pipelining: integerOption(o.pipelining, 'pipelining', { min: 1, max: 1024, default: 16 }),
+    connections: integerOption(o.connections, 'connections', { min: 1, max: 64, default: 1 }),
+    windowBytes: byteSizeOption(o.windowBytes, 'windowBytes', { min: 1, max: MAX_BYTES, default: 64 * 1024 * 1024 }),
     distribution,
-    chunkSize: int(o.chunkSize, 50, 'chunkSize', 1),
+    chunkSize: integerOption(o.chunkSize, 'chunkSize', { min: 1, max: Number.MAX_SAFE_INTEGER, default: 50 }),
     filter: resolveFilter(o.filter),
     encoderPool: pool,
-    encoderThreads: o.encoderThreads === undefined ? undefined : int(o.encoderThreads, 1, 'encoderThreads', 0, 256),
-    memoryBudget: int(o.memoryBudget, DEFAULT_MEMORY_BUDGET, 'memoryBudget', 1),
+    encoderThreads: integerOption(o.encoderThreads, 'encoderThreads', { min: 0, max: 256, default: undefined }),
+    memoryBudget: byteSizeOption(o.memoryBudget, 'memoryBudget', { min: 1, max: MAX_BYTES, default: DEFAULT_MEMORY_BUDGET }),
     overflow,
     spillDir: o.spillDir ?? tmpdir(),
-    spillLimit: bytesLimit(o.spillLimit, Infinity, 'spillLimit'),
-    ackTimeoutMs: int(o.ackTimeoutMs, 10_000, 'ackTimeoutMs', 10),
-    maxAttempts: int(o.maxAttempts, 5, 'maxAttempts', 1, 1000),
-    closeTimeoutMs: int(o.closeTimeoutMs, 60_000, 'closeTimeoutMs', 1),
+    spillLimit: byteSizeOption(o.spillLimit, 'spillLimit', { min: 1, max: MAX_BYTES, default: Infinity, infinite: true }),
+    ackTimeoutMs: durationOption(o.ackTimeoutMs, 'ackTimeoutMs', { min: 10, max: MAX_TIMER_MS, default: 10_000 }),
+    maxAttempts: integerOption(o.maxAttempts, 'maxAttempts', { min: 1, max: 1000, default: 5 }),
+    closeTimeoutMs: durationOption(o.closeTimeoutMs, 'closeTimeoutMs', { min: 1, max: MAX_TIMER_MS, default: 60_000 }),
     backoffMinMs,
-    backoffMaxMs
+    backoffMaxMs,
+    clock: resolveClock(o.clock)
   }
 }

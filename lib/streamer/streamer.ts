@@ -19,6 +19,7 @@
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { ClosedError, DestroyedError, NoServersError, OperationTimeoutError, StoreFailedError } from '../errors.js'
+import type { ClockTimer } from '../internal/clock.js'
 import { AckTicker } from './ack-ticker.js'
 import { AckPipeline } from './ack-pipeline.js'
 import { Admission } from './admission.js'
@@ -93,7 +94,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#ticker = new AckTicker(o.ackTimeoutMs, {
       tick: (now) => { this.#pipeline.tick(now, this.#router.pushers) },
       stalled: (now) => { this.#pipeline.excuse(now, this.#router.pushers) }
-    })
+    }, o.clock)
     this.#follower = new DiscoveryFollower({
       add: (url) => { this.#addNode(url) },
       remove: (url) => { this.#removeNode(url) },
@@ -257,14 +258,14 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   async #close (): Promise<StreamReport> {
     const timeoutMs = this.#options.closeTimeoutMs
     if (this.#settler.outstanding > 0) {
-      let timer: NodeJS.Timeout | null = null
+      let timer: ClockTimer | null = null
       await new Promise<void>((resolve) => {
         this.#settler.whenIdle(resolve)
         // A ref'd timer: a process awaiting close() stays alive until it is settled.
-        timer = setTimeout(resolve, timeoutMs)
+        timer = this.#options.clock.timeout(resolve, timeoutMs, true)
       })
       this.#settler.whenIdle(null)
-      if (timer !== null) clearTimeout(timer)
+      ;(timer as ClockTimer | null)?.cancel()
     }
     if (this.#state !== 'destroyed') {
       if (this.#settler.outstanding > 0) {
@@ -304,7 +305,8 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       probeTimeoutMs: o.ackTimeoutMs,
       backoffMinMs: o.backoffMinMs,
       backoffMaxMs: o.backoffMaxMs,
-      now: () => this.#ticker.now
+      now: () => this.#ticker.now,
+      clock: o.clock
     }, this.#pipeline)
   }
 

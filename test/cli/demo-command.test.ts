@@ -43,7 +43,10 @@ t.test('a paced acquisition on a local cluster of one, read back bit for bit', a
   t.match(out, /acquired {2}40 of 40 frames due/)
   t.match(out, /verified {2}40 of 40 frames bit for bit/)
   t.match(out, /lost 0, differing 0, dropped 0, failed 0/)
-  t.match(out, /Hamamatsu ORCA-Flash4.0 V3 +2048x2048 +100 +839 +not measured/, 'a paced run shows only the paced rate')
+  // Whether the run kept pace is judged by the wall clock (a stall on a loaded machine makes it
+  // 'not sustained'); the verdicts of each case are tested on their own below. What a paced run
+  // of tiny frames never shows is a claim that it sustains the ORCA's rate.
+  t.match(out, /Hamamatsu ORCA-Flash4.0 V3 +2048x2048 +100 +839 +not (measured|sustained)/, 'a paced run shows only the paced rate')
   t.match(out, /try --rate max/)
   t.match(a.err(), /\r.*frames \d+\/40 .*queue \d+ {2}dropped 0\x1b\[K/, 'a live line on a terminal')
   const root = /root (\S+) \(removed\)/.exec(out)?.[1] ?? ''

@@ -2,6 +2,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { RequestMessage } from '../../lib/server/data-server.js'
 import { startDataServers } from '../helpers/data-servers.js'
 import { putBehindClient } from '../cluster/cluster-helpers.js'
 import { captureIo, cli } from './cluster-cli-helpers.js'
@@ -114,24 +116,42 @@ t.test('get and put refuse what they cannot do', async (t) => {
   else t.equal(r.code, 1)
 })
 
+/** Resolves when a data server of this process has settled a request matching `pred`. */
+function afterRequest (pred: (m: RequestMessage) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (m: unknown): void => {
+      if (!pred(m as RequestMessage)) return
+      unsubscribe('pyme:server:request', on)
+      resolve()
+    }
+    subscribe('pyme:server:request', on)
+  })
+}
+
 t.test('an interrupt stops get and put cleanly', async (t) => {
   const [slow] = await startDataServers(t, 1, { testDelayMs: 300 })
   const run = cli(t, [slow!])
   const dir = await tempDir(t)
   await putBehindClient(slow!, 'int/f.bin', Buffer.alloc(1000))
   const io = captureIo()
-  // Listing (300 ms) then the file GET (300 ms more): abort during the GET.
+  // Each request waits 300 ms at the server. The get lists int/ first: once the server has
+  // answered that (its pyme:server:request message), the get is reading the file.
+  const listed = afterRequest((m) => m.method === 'GET' && m.url === '/int/')
   const pending = run(['get', 'int/f.bin', join(dir, 'f.bin')], io)
-  setTimeout(() => io.abort.abort(), 450)
+  await listed
+  io.abort.abort()
   const r = await pending
   t.equal(r.code, 130)
   t.match(r.err, /pyme-cluster: interrupted\n/)
   t.same(await readdir(dir), [], 'no file, no partial file')
   await writeFile(join(dir, 'up.bin'), Buffer.alloc(1000))
   const io2 = captureIo()
-  // The server waits 300 ms before it reads a PUT: abort while the upload waits.
+  // The put lists int/ (the name must be new), then uploads, which the server holds 300 ms:
+  // abort once the listing is answered, while the upload waits.
+  const listed2 = afterRequest((m) => m.method === 'GET' && m.url === '/int/')
   const pending2 = run(['put', join(dir, 'up.bin'), 'int/up.bin'], io2)
-  setTimeout(() => io2.abort.abort(), 100)
+  await listed2
+  io2.abort.abort()
   const r2 = await pending2
   t.equal(r2.code, 130)
   t.match(r2.err, /pyme-cluster: interrupted\n/)

@@ -207,7 +207,7 @@ t.test('options are validated', async (t) => {
   t.throws(() => new NodeDirectory({ sources: [], cluster: 'c', probeIntervalMs: 1 }), { code: 'PYME_ERR_INVALID_ARGUMENT', message: /probeIntervalMs/ })
   t.throws(() => new NodeDirectory({ sources: [], cluster: 'c', probeTimeoutMs: 0 }), { message: /probeTimeoutMs/ })
   t.throws(() => new NodeDirectory({ sources: [], cluster: 'c', settleMs: -1 }), { message: /settleMs/ })
-  t.throws(() => new NodeDirectory(null as never), { message: /sources/ })
+  t.throws(() => new NodeDirectory(null as never), { message: 'invalid options: expected an object' })
   const dir = new NodeDirectory({ sources: [], cluster: 'c' })
   await t.rejects(dir.waitForServers({ min: 0 }), { message: /min/ })
   await t.rejects(dir.waitForServers({ timeoutMs: Number.NaN }), { message: /timeoutMs/ })

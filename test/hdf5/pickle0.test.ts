@@ -1,6 +1,6 @@
 import t from 'tap'
 import { readPickle0, writePickle0 } from '../../lib/hdf5/pickle0.js'
-import { PyFloat } from '../../lib/series/py-float.js'
+import { PyFloat } from '../../lib/internal/py-float.js'
 
 t.test('writes what pickle.dumps(value, 0) writes (memo aside)', async (t) => {
   t.equal(writePickle0(null), 'N.')

@@ -14,9 +14,9 @@ t.test('Streamer, Cluster and NodeDirectory refuse a timer Node cannot hold', as
   t.throws(() => new Streamer({ servers: ['http://127.0.0.1:9/'], backoff: { minMs: 10, maxMs: TOO_LONG } }),
     { code: 'PYME_ERR_INVALID_ARGUMENT', message: /invalid backoff\.maxMs/ })
   await t.rejects(Cluster.connect({ servers: ['http://127.0.0.1:9/'], registry: false, env: {}, listTimeoutMs: TOO_LONG }),
-    { code: 'PYME_ERR_INVALID_ARGUMENT', message: `invalid listTimeoutMs: expected an integer >= 1 and <= ${MAX_TIMER_MS}` })
+    { code: 'PYME_ERR_INVALID_ARGUMENT', message: `invalid listTimeoutMs: expected a duration in ms from 1 to ${MAX_TIMER_MS}` })
   t.throws(() => new NodeDirectory({ sources: [], cluster: 'c', probeTimeoutMs: TOO_LONG }),
-    { code: 'PYME_ERR_INVALID_ARGUMENT', message: /invalid probeTimeoutMs: expected a number >= 1 and <= 2147483647/ })
+    { code: 'PYME_ERR_INVALID_ARGUMENT', message: 'invalid probeTimeoutMs: expected a duration in ms from 1 to 2147483647' })
   const s = new Streamer({ servers: ['http://127.0.0.1:9/'], ackTimeoutMs: MAX_TIMER_MS })
   t.ok(s, 'the limit itself is allowed')
   await s.destroy()

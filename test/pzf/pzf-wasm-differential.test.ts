@@ -132,8 +132,7 @@ t.test('fuzzed files: both decoders agree on every mutation', async (t) => {
     if (op === 0) {
       const at = 64 + pick(b.length - 64) // a bit of the data section
       b[at] = (b[at] as number) ^ (1 << pick(8))
-    }
-    else if (op === 1) b = b.subarray(0, 64 + pick(b.length - 64)) // truncated
+    } else if (op === 1) b = b.subarray(0, 64 + pick(b.length - 64)) // truncated
     else if (op === 2) b[pick(b.length)] = pick(256) // any byte
     else b.fill(pick(256), 64 + pick(b.length - 64)) // a run to the end
     const js = outcome(b, 'js')

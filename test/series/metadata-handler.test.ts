@@ -1,6 +1,6 @@
 import t from 'tap'
 import { DEFAULT_FLOAT_KEYS, MetaDataHandler } from '../../lib/series/metadata-handler.js'
-import { float, PyFloat } from '../../lib/series/py-float.js'
+import { float, PyFloat } from '../../lib/internal/py-float.js'
 import { pythonMissing, runPython } from './python-oracle.js'
 
 t.test('the bare backend example of §7.5', async (t) => {

@@ -8,7 +8,7 @@ import { MemoryBackend } from '../../lib/backends/memory-backend.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { SeriesReader } from '../../lib/series/series-reader.js'
 import type { SeriesSource } from '../../lib/series/series-source.js'
-import { bytesOf, cameraFrame } from '../backends/frames.js'
+import { cameraFrame } from '../backends/frames.js'
 import { cOrderBytes, readVectorPzf, readVectorRaw } from '../helpers/pzf-vectors.js'
 
 

@@ -10,6 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startDataServers } from '../helpers/data-servers.js'
+import { VirtualClock } from '../helpers/virtual-clock.js'
 import { startServerProcess } from '../helpers/server-process.js'
 import { Streamer } from '../../lib/streamer/streamer.js'
 import { startRawServer } from './raw-http.js'
@@ -74,23 +75,35 @@ t.test('a hung node (SIGSTOP) is marked down after the ack timeout, and comes ba
     if (hung.child.exitCode === null && hung.child.signalCode === null) await once(hung.child, 'exit')
     await hung.stop()
   })
-  // The timeout is long enough for a freshly started child on a loaded machine to answer in
-  // time; only the SIGSTOP, which lasts until we end it, exceeds it.
-  const s = new Streamer({ servers: [hung.url, healthy!.url], ackTimeoutMs: 2000, backoff: { minMs: 50, maxMs: 200 } })
+  // Virtual time: the ack timeout passes only when the test advances the clock, so a slow
+  // child on a loaded machine is never blamed, and the test does not wait 2 s for the timeout.
+  // Every file is routed to the hung node first; the healthy one only takes what is re-sent.
+  const clock = new VirtualClock()
+  const s = new Streamer({ servers: [hung.url, healthy!.url], ackTimeoutMs: 2000, backoff: { minMs: 50, maxMs: 200 }, distribution: () => 0, clock })
   await s.putAsync('hang/first', Buffer.from('x'), { index: 0 })
-  t.equal(s.stats().nodes[0]?.state, 'up', 'answered in time before it was stopped')
+  t.equal(s.stats().nodes[0]?.state, 'up', 'answered before it was stopped')
   hung.kill('SIGSTOP')
   const down = once(s, 'node-down')
   const acks: Promise<unknown>[] = []
   for (let i = 0; i < 20; i++) acks.push(s.putAsync(`hang/f${i}`, Buffer.alloc(KiB, i), { index: i }))
+  clock.advance(1999)
+  t.equal(s.stats().nodes[0]?.state, 'up', 'not before the ack timeout')
+  clock.advance(501)
   const [event] = await down as [{ url: string, error: { code: string } }]
   t.equal(event.url, hung.url)
   t.equal(event.error.code, 'PYME_ERR_ACK_TIMEOUT')
   await Promise.all(acks)
   t.equal(s.stats().nodes[0]?.state, 'down')
-  const up = once(s, 'node-up')
+  let up = false
+  const upEvent = once(s, 'node-up').then(() => { up = true })
   hung.kill('SIGCONT')
-  await up
+  // Each step lets the back-off's probe run; a probe sent before the child resumed fails and
+  // is scheduled again, so the clock is moved on until one is answered (bounded).
+  for (let i = 0; i < 100 && !up; i++) {
+    clock.advance(200)
+    await Promise.race([upEvent, new Promise((resolve) => { setTimeout(resolve, 50) })])
+  }
+  t.ok(up, 'up again once it answers a probe')
   await s.putAsync('hang/after', Buffer.from('y'), { index: 0 })
   const report = await s.close()
   t.equal(report.files, 22)

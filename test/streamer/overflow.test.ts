@@ -21,7 +21,7 @@ async function tempDir (t: Test): Promise<string> {
   return dir
 }
 
-t.test("drop: refused files are counted, reported and announced; put → false", async (t) => {
+t.test('drop: refused files are counted, reported and announced; put → false', async (t) => {
   const [server] = await startDataServers(t, 1, { testDelayMs: 5 })
   const s = new Streamer({ servers: [server!.url], memoryBudget: 64 * KiB, overflow: 'drop', pipelining: 2 })
   const dropped: string[] = []

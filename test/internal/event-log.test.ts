@@ -1,6 +1,6 @@
 import t from 'tap'
-import { EventLog, formatEvents, MAX_EVENT_DESCRIPTION_LENGTH, parseEvents } from '../../lib/series/event-log.js'
-import { pythonMissing, runPython } from './python-oracle.js'
+import { EventLog, formatEvents, MAX_EVENT_DESCRIPTION_LENGTH, parseEvents } from '../../lib/internal/event-log.js'
+import { pythonMissing, runPython } from '../series/python-oracle.js'
 
 t.test('events.json as PYME writes it', async (t) => {
   const log = new EventLog()

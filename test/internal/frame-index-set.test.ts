@@ -1,5 +1,5 @@
 import t from 'tap'
-import { FrameIndexSet } from '../../lib/backends/frame-index-set.js'
+import { FrameIndexSet } from '../../lib/internal/frame-index-set.js'
 
 t.test('dense indices: add, has, count, max, gaps', async (t) => {
   const s = new FrameIndexSet()

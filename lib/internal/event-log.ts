@@ -31,7 +31,6 @@ export const MAX_EVENT_NAME_LENGTH = 31
 export const MAX_EVENT_DESCRIPTION_LENGTH = 255
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
-// eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/
 
 /** An append-only list of events with PYME's JSON form; see the file comment. */

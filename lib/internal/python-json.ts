@@ -84,7 +84,7 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = {
 // Python's ESCAPE_ASCII: a backslash, a quote, or anything outside ' '..'~'. JavaScript
 // strings are UTF-16, so an astral character is matched as its two surrogates, which is
 // exactly Python's surrogate-pair output.
-const ESCAPE_ASCII = /[\\"\u0000-\u001f\u007f-\uffff]/g // eslint-disable-line no-control-regex
+const ESCAPE_ASCII = /[\\"\u0000-\u001f\u007f-\uffff]/g
 
 function escapeChar (c: string): string {
   return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { parseLenientJson } from '../../lib/series/lenient-json.js'
-import { PyFloat } from '../../lib/series/py-float.js'
-import { formatPythonJson, type PyJsonValue } from '../../lib/series/python-json.js'
-import { pythonMissing, runPython } from './python-oracle.js'
+import { parseLenientJson } from '../../lib/internal/lenient-json.js'
+import { PyFloat } from '../../lib/internal/py-float.js'
+import { formatPythonJson, type PyJsonValue } from '../../lib/internal/python-json.js'
+import { pythonMissing, runPython } from '../series/python-oracle.js'
 
 t.test('Python tokens and exact numbers', async (t) => {
   const v = parseLenientJson('{"a": NaN, "b": Infinity, "c": -Infinity, "d": 100.0, "e": 100, "f": 1e5, "g": 0.5,' +
@@ -35,7 +35,7 @@ t.test('strings, escapes, structure', async (t) => {
   t.same(parseLenientJson('\ufeff[1, [true, false, null], {}]'), [1, [true, false, null], {}])
   const o = parseLenientJson('{"__proto__": 1, "k": 1, "k": 2}') as Record<string, PyJsonValue>
   t.equal(Object.getPrototypeOf(o), null)
-  t.equal(o.__proto__, 1, '__proto__ is data')
+  t.equal(o.__proto__, 1, '__proto__ is data') // eslint-disable-line no-proto -- the test is that `__proto__` stays plain data
   t.equal(o.k, 2, 'last duplicate wins')
   t.same(parseLenientJson(' { "a" : [ 1 , 2 ] } '), { a: [1, 2] })
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { float, PyFloat } from '../../lib/series/py-float.js'
+import { float, PyFloat } from '../../lib/internal/py-float.js'
 
 t.test('PyFloat behaves as its number in JavaScript', async (t) => {
   const f = float(100)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE, parseFrameFileName } from '../../lib/series/series-layout.js'
+import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE, parseFrameFileName } from '../../lib/internal/series-layout.js'
 
 t.test("frame names are 'frame%05d.pzf'", async (t) => {
   t.equal(frameFileName(0), 'frame00000.pzf')
