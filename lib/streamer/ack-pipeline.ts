@@ -20,6 +20,17 @@ import { AckTimeoutError, AlreadyExistsError, HttpStatusError, NodeUnreachableEr
 import { ItemState, type StreamItem } from './stream-item.js'
 import type { NodePusher, PusherOwner, SendHandler } from './node-pusher.js'
 
+const AGGREGATE_H5 = '/__aggregate_h5/'
+
+/**
+ * Where a PUT's file can be read back for the 405 size check: the target itself, except for
+ * PYME's `cluster_h5` appends (`/__aggregate_h5/<series>.h5/<member>`), whose members the
+ * server serves in the series view `/<series>.h5/<member>` (docs/hdf5.md).
+ */
+function storedTarget (target: string): string {
+  return target.startsWith(AGGREGATE_H5) ? target.slice(AGGREGATE_H5.length - 1) : target
+}
+
 /** What the pipeline needs from the streamer. */
 export interface AckSink {
   stored (item: StreamItem, pusher: NodePusher, verified: boolean): void
@@ -142,7 +153,7 @@ export class AckPipeline implements PusherOwner {
     const item = h.item
     item.state = ItemState.VERIFYING
     this.#verifying.add(item)
-    pusher.remoteSize(item.target).then((size) => {
+    pusher.remoteSize(storedTarget(item.target)).then((size) => {
       if (!this.#verifying.delete(item)) return
       if (size === h.bytes) this.#sink.stored(item, pusher, true)
       else if (size < 0) {

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { startDataServers } from '../helpers/data-servers.js'
 import { Streamer } from '../../lib/streamer/streamer.js'
 import { startLossyProxy, startRawServer } from './raw-http.js'
+import { encodePzf } from '../../lib/pzf/encode-pzf.js'
 
 t.test('answer lost, re-send answered 405, same size: stored (verified)', async (t) => {
   const [server] = await startDataServers(t, 1)
@@ -81,4 +82,20 @@ t.test('405 to a re-send, then the file is gone (HEAD 404): sent once more', asy
   t.equal(ack.verified, false, 'stored by the third send, not by verification')
   t.same(server.requests.map((r) => r.method), ['PUT', 'GET', 'PUT', 'HEAD', 'PUT'])
   await s.close()
+})
+
+t.test('cluster_h5: a lost answer to an __aggregate_h5 append is verified in the series view', async (t) => {
+  const [server] = await startDataServers(t, 1)
+  const proxy = await startLossyProxy(t, server!.port)
+  const s = new Streamer({ servers: [proxy.url], backoff: { minMs: 10, maxMs: 50 } })
+  await s.putAsync('__aggregate_h5/lost.h5/metadata.json', Buffer.from('{"imageID": 7}'))
+  proxy.loseNextAnswer()
+  const frame = Buffer.from(encodePzf(new Uint16Array(64).fill(300), { shape: [8, 8], frameNum: 0 }))
+  const ack = await s.putAsync('__aggregate_h5/lost.h5/frame00000.pzf', frame)
+  t.equal(proxy.lost, 1, 'one answer was lost')
+  t.equal(ack.verified, true, 'the re-send got 405 and lost.h5/frame00000.pzf has the size sent')
+  t.equal(ack.attempts, 2)
+  await s.close()
+  const back = await fetch(`${server!.url}lost.h5/frame00000.pzf`)
+  t.ok(Buffer.from(await back.arrayBuffer()).equals(frame), 'one row, the frame sent')
 })
