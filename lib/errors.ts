@@ -6,6 +6,9 @@
  * `docs/errors.md` lists every code; `test/errors.test.ts` keeps the two in step.
  * Codes are a contract: a retired code is never reused.
  */
+import type { BackendReport } from './backends/backend.js'
+import type { ClusterBackendReport } from './backends/cluster-backend.js'
+import type { StreamReport } from './streamer/stream-report.js'
 
 const kPymeError = Symbol.for('pyme-cluster.error')
 
@@ -135,11 +138,29 @@ export class HttpStatusError extends PymeError {
   }
 }
 
-/** An operation did not finish within its time limit. */
+/**
+ * What a `StoreFailedError`, or the `OperationTimeoutError` of a close that ran out of time,
+ * carries as `report`: a backend's `finalize()`/`close()` report (`ClusterBackendReport`, with
+ * `stream`, for a `ClusterBackend`), or a `Streamer`'s `close()` report (`StreamReport`).
+ * Narrow it with `'sequenceId' in report` (a series) and then `'stream' in report` (a
+ * ClusterBackend's), or `'nodes' in report` (a Streamer's).
+ */
+export type StoreReport = ClusterBackendReport | BackendReport | StreamReport
+
+/**
+ * An operation did not finish within its time limit. When a close (`Streamer.close()`, a
+ * backend's `finalize()`/`close()`) ran out of `closeTimeoutMs`, `failed` names every file not
+ * stored and `report` is the close's report; elsewhere `failed` is empty and `report` undefined.
+ */
 export class OperationTimeoutError extends PymeError {
-  constructor (message: string, options?: PymeErrorOptions & { code?: PymeErrorCode }) {
+  readonly failed: readonly string[]
+  readonly report: StoreReport | undefined
+
+  constructor (message: string, options?: PymeErrorOptions & { code?: PymeErrorCode, failed?: readonly string[], report?: StoreReport }) {
     super(message, options?.code ?? 'PYME_ERR_TIMEOUT', options)
     this.name = 'OperationTimeoutError'
+    this.failed = options?.failed ?? []
+    this.report = options?.report
   }
 }
 
@@ -151,12 +172,12 @@ export class AckTimeoutError extends OperationTimeoutError {
   }
 }
 
-/** One or more files could not be stored on any node; `failed` names them. */
+/** One or more files could not be stored on any node; `failed` names them, `report` (when known) is the whole account. */
 export class StoreFailedError extends PymeError {
   readonly failed: readonly string[]
-  readonly report: unknown
+  readonly report: StoreReport | undefined
 
-  constructor (message: string, failed: readonly string[], report?: unknown, options?: PymeErrorOptions) {
+  constructor (message: string, failed: readonly string[], report?: StoreReport, options?: PymeErrorOptions) {
     super(message, 'PYME_ERR_STORE_FAILED', options)
     this.name = 'StoreFailedError'
     this.failed = failed

@@ -9,9 +9,16 @@
  *        │  false = wait ('drain' / ready())          Streamer.putAsync(<series>/frame%05d.pzf, { index: n })
  *        │                                                                        │
  *        └──── window: maxPendingFrames / maxPendingBytes ◄──── server's 200 ◄────┘
- *  finalize() ─ every frame answered ─► putAfterAll(final_metadata.json) ─► putAfterAll(events.json)
- *             ─► Streamer.close() ─► { ...BackendReport, stream: StreamReport }
+ *  finalize() ─ every frame answered ─► final_metadata.json ─► events.json (a copy on every node,
+ *             each after every frame) ─► Streamer.close() ─► { ...BackendReport, stream, copies, unreachable }
  * ```
+ *
+ * One deadline: `streamer.closeTimeoutMs` from the call of `finalize()`/`close()`. Frames still
+ * waiting (for an answer, or for a node when every node is down) fail at the deadline less a
+ * reserve; final_metadata.json and events.json are then still sent, so a series on a node that
+ * answers is completed with its gaps recorded; at the deadline `finalize()` rejects with
+ * `OperationTimeoutError` naming every file not stored. metadata.json, final_metadata.json and
+ * events.json go to every node of the series, so it opens while any node is up.
  *
  * Differences from PYME, all on the side of not losing data: a frame counts as stored only
  * when a server answered 200 (PYME counts it when queued); events.json, the completion
@@ -23,7 +30,7 @@
  * frames share a server, which PYME's analysis uses for data locality. PYME's bare
  * `ClusterBackend` default (a random server per file) is `distribution: 'random'`.
  */
-import { InvalidArgumentError, StoreFailedError } from '../errors.js'
+import { InvalidArgumentError, OperationTimeoutError, StoreFailedError } from '../errors.js'
 import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
 import { durationOption } from '../internal/options.js'
@@ -35,11 +42,13 @@ import type { DistributionFn, DistributionName } from '../streamer/distribution.
 import type { StreamReport, StreamStats } from '../streamer/stream-report.js'
 import type { Streamer } from '../streamer/streamer.js'
 import { resolveStreamerOptions, type OverflowPolicy, type StreamerOptions } from '../streamer/streamer-options.js'
+import { frameFileName } from '../internal/series-layout.js'
 import type { BackendReport, BackendStats } from './backend.js'
 import { ClusterStore, type ClusterTarget } from './cluster-store.js'
 import { H5AggregateStore } from './h5-aggregate-store.js'
 import { checkBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
-import { SeriesBackend } from './series-backend.js'
+import { SeriesBackend, storeError } from './series-backend.js'
+import type { CopyReport, UnreachableFiles } from './series-placement.js'
 
 const TUNING_KEYS = ['pipelining', 'connections', 'windowBytes', 'spillDir', 'spillLimit', 'ackTimeoutMs', 'maxAttempts', 'closeTimeoutMs', 'backoff'] as const
 
@@ -92,6 +101,13 @@ export interface ClusterBackendOptions extends SeriesBackendOptions {
 export interface ClusterBackendReport extends BackendReport {
   /** The Streamer's report (per node, retries, re-routes, drops); null if it never started. */
   readonly stream: StreamReport | null
+  /** metadata.json, final_metadata.json, events.json: the nodes that stored a copy, and those that did not (and why). */
+  readonly copies: readonly CopyReport[]
+  /**
+   * Files on a node that was down (or had left the cluster) when the report was made, and on no
+   * node that was up: readable again once the node is back. Empty when every file is on a node that is up.
+   */
+  readonly unreachable: readonly UnreachableFiles[]
 }
 
 /** `stats()` of a `ClusterBackend`. */
@@ -201,6 +217,12 @@ export class ClusterBackend extends SeriesBackend {
     super(store, options)
     this.seriesName = path
     this.#store = store
+    // The Streamer's view of the nodes, on the backend: when every node is gone, and when one is back.
+    store.onStreamer = (streamer) => {
+      for (const event of ['node-down', 'node-up', 'all-nodes-down'] as const) {
+        streamer.on(event, (e: unknown) => { this.emit(event, e) })
+      }
+    }
   }
 
   /** The Streamer carrying the series (for its events and `stats()`); null before `initialize()`. */
@@ -208,9 +230,11 @@ export class ClusterBackend extends SeriesBackend {
 
   /**
    * Waits for every frame to be answered, sends final_metadata.json and then events.json
-   * (the completion marker, behind the Streamer's barrier), closes the Streamer, and resolves
-   * to the backend's report with the Streamer's. Rejects with `StoreFailedError` (naming each
-   * file not stored, the full report attached) when any file could not be stored. Idempotent.
+   * (the completion marker, behind the Streamer's barrier, a copy on every node), closes the
+   * Streamer, and resolves to the backend's report with the Streamer's, within one deadline
+   * (`streamer.closeTimeoutMs` from this call). Rejects with `OperationTimeoutError` when the
+   * deadline ended some file, else `StoreFailedError`, when any file could not be stored
+   * (`failed` names each, the full report attached). Idempotent.
    */
   override finalize (): Promise<ClusterBackendReport> {
     const base = super.finalize()
@@ -226,17 +250,24 @@ export class ClusterBackend extends SeriesBackend {
     try {
       report = await base
     } catch (err) {
-      if (!(err instanceof StoreFailedError) || err.report === undefined) throw err
-      const full: ClusterBackendReport = { ...(err.report as BackendReport), stream: await this.#store.finish() }
-      throw new StoreFailedError(err.message, err.failed, full, { cause: err })
+      if (!(err instanceof StoreFailedError || err instanceof OperationTimeoutError) || err.report === undefined || !('sequenceId' in err.report)) throw err
+      throw storeError(await this.#full(err.report), err)
     }
-    return { ...report, stream: await this.#store.finish() }
+    return await this.#full(report)
+  }
+
+  /** The backend's report with the Streamer's, the copies, and the files on nodes that are down now. */
+  async #full (report: BackendReport): Promise<ClusterBackendReport> {
+    const stream = await this.#store.finish()
+    const placement = this.#store.placement
+    const states = new Map(Object.entries(stream?.nodes ?? {}).map(([url, n]) => [url, n.state]))
+    return { ...report, stream, copies: placement?.copies ?? [], unreachable: placement?.unreachable(states, frameFileName) ?? [] }
   }
 
   /** Finalizes (if initialized and not yet finalized), then releases the Streamer and the cluster client. */
   override async close (): Promise<ClusterBackendReport> {
     const report = await super.close()
-    return 'stream' in report ? report as ClusterBackendReport : { ...report, stream: await this.#store.finish() }
+    return 'stream' in report ? report as ClusterBackendReport : await this.#full(report)
   }
 
   override stats (): ClusterBackendStats {

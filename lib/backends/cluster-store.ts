@@ -5,25 +5,33 @@
  * ```
  *   create()  Cluster.connect ─► union listing of <series>/ (fresh) ─► refuse an existing series
  *             └─► new Streamer (static servers, or following the Cluster's node directory)
- *   write()   frames, metadata.json ─► streamer.putAsync(<series>/<name>, bytes, { index: n })
- *             final_metadata.json, events.json ─► streamer.putAfterAll (after every earlier file)
+ *   write()   frames ─► streamer.putFrameAsync(<series>/<name>, pixels, { index: n })
+ *             metadata.json ─► streamer.putCopies: a copy on every node (the series opens
+ *                              while any node is up)
+ *             final_metadata.json, events.json ─► putCopies({ afterAll }): on every node, each
+ *                              copy after every earlier file
+ *   beginClose()  finalize() began: the Streamer's one deadline (closeTimeoutMs) starts now
  *   finish()  streamer.close(): every answer in, connections closed ─► the StreamReport
  * ```
+ *
+ * `placement` records which node stored each frame and each copy, for the report's list of
+ * files on nodes that are down.
  *
  * The encoded bytes a backend hands to `write` are its own fresh buffers: they go to the
  * socket as they are (no copy) and are released on the server's answer.
  */
-import { AlreadyExistsError, ClosedError, StoreFailedError } from '../errors.js'
+import { performance } from 'node:perf_hooks'
+import { AlreadyExistsError, ClosedError, OperationTimeoutError, StoreFailedError } from '../errors.js'
 import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
 import { joinClusterPath } from '../internal/cluster-path.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, METADATA_FILE, parseFrameFileName } from '../internal/series-layout.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import type { PzfPixels } from '../pzf/format.js'
-import type { Ack } from '../streamer/stream-item.js'
 import type { StreamReport } from '../streamer/stream-report.js'
 import { Streamer } from '../streamer/streamer.js'
 import type { StreamerOptions } from '../streamer/streamer-options.js'
+import { SeriesPlacement } from './series-placement.js'
 import type { SeriesStore } from './series-store.js'
 
 /** Where the series goes: static servers, or a cluster (a connected `Cluster` or options to connect one). */
@@ -31,14 +39,10 @@ export type ClusterTarget =
   | { readonly kind: 'servers', readonly servers: readonly string[], readonly discoveryTimeoutMs: number }
   | { readonly kind: 'cluster', readonly cluster: Cluster | ClusterOptions }
 
-function noop (): void {}
-
-function bytesOf (ack: Ack): number {
-  return ack.bytes
-}
-
 /** Files written after every frame, with the Streamer's barrier (events.json is the completion marker). */
 const LAST_FILES: ReadonlySet<string> = new Set([FINAL_METADATA_FILE, EVENTS_FILE])
+/** Files every reader needs: a copy on every node of the series. */
+const COPIED_FILES: ReadonlySet<string> = new Set([METADATA_FILE, FINAL_METADATA_FILE, EVENTS_FILE])
 
 function isSeriesFile (name: string): boolean {
   return name === METADATA_FILE || name === EVENTS_FILE || parseFrameFileName(name) !== undefined
@@ -60,6 +64,12 @@ export class ClusterStore implements SeriesStore {
   #state: 'open' | 'closed' | 'destroyed' = 'open'
   /** `path/`, joined once: `write` runs per frame. */
   readonly #prefix: string
+  /** Which node stored each frame and copy. */
+  readonly placement = new SeriesPlacement()
+  /** Called with the Streamer once it exists (a backend forwards its events). */
+  onStreamer: ((streamer: Streamer) => void) | null = null
+  /** `performance.now()` when `beginClose()` was called, or -1. */
+  #closeStartedAt = -1
 
   constructor (url: string, path: string, target: ClusterTarget, streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>) {
     this.url = url
@@ -90,9 +100,15 @@ export class ClusterStore implements SeriesStore {
         throw new AlreadyExistsError(`series ${this.url} already exists (${existing.name} on ${existing.locations.join(', ')})`)
       }
       this.#assertOpen()
-      this.#streamer ??= this.#target.kind === 'servers'
-        ? new Streamer({ ...this.#streamerOptions, servers: this.#target.servers })
-        : new Streamer({ ...this.#streamerOptions, discovery: cluster.directory })
+      if (this.#streamer === null) {
+        const streamer = this.#target.kind === 'servers'
+          ? new Streamer({ ...this.#streamerOptions, servers: this.#target.servers })
+          : new Streamer({ ...this.#streamerOptions, discovery: cluster.directory })
+        this.#streamer = streamer
+        this.onStreamer?.(streamer)
+        // finalize() began while the series was being created: its deadline runs from then.
+        if (this.#closeStartedAt >= 0) streamer.beginClose(performance.now() - this.#closeStartedAt)
+      }
     } finally {
       // Static servers: the cluster client is only needed for the check.
       if (temporary) await cluster.close()
@@ -127,21 +143,36 @@ export class ClusterStore implements SeriesStore {
     if (this.#state === 'closed') throw new ClosedError(`store of ${this.url} is closed`)
   }
 
+  /** The close deadline starts now, or at `startedAt` (the backend's `finalize()` began); see `Streamer.beginClose`. */
+  beginClose (startedAt = performance.now()): void {
+    if (this.#closeStartedAt < 0) this.#closeStartedAt = startedAt
+    this.#streamer?.beginClose(performance.now() - this.#closeStartedAt)
+  }
+
   async write (name: string, data: Uint8Array, frameIndex?: number): Promise<void> {
     const streamer = this.#streamer
     if (streamer === null || this.#state !== 'open') throw new ClosedError(`store of ${this.url} is not open`)
     const path = this.#prefix + name
-    if (LAST_FILES.has(name)) {
-      // The backend has already waited for every frame; the barrier makes sure nothing put
-      // earlier is still unanswered. Sent even if frames failed: the series is then complete
-      // with the gaps recorded in final_metadata.json (FramesStored), and the backend's
-      // finalize() rejects naming them.
-      await streamer.putAfterAll(path, data, { sendAnyway: true })
-    } else {
-      // Returned, not awaited: this frame must not hold `data` while the file waits in the
-      // Streamer's spill journal (it would then sit in memory outside the budget).
-      return streamer.putAsync(path, data, frameIndex === undefined ? undefined : { index: frameIndex }).then(noop)
+    if (COPIED_FILES.has(name)) {
+      // A copy on every node, so the series opens while any node is up; PYME's union listing
+      // shows one file. The last files go behind the barrier: the backend has already waited
+      // for every frame, the barrier makes sure nothing put earlier is still unanswered. They
+      // are sent even if frames failed: the series is then complete with the gaps recorded in
+      // final_metadata.json, and the backend's finalize() rejects naming them.
+      const last = LAST_FILES.has(name)
+      try {
+        this.placement.copied(name, await streamer.putCopies(path, data, last ? { afterAll: true, sendAnyway: true } : {}))
+      } catch (err) {
+        this.placement.copied(name, null, err as Error)
+        throw err
+      }
+      return
     }
+    // Returned, not awaited: this file must not hold `data` while it waits in the Streamer's
+    // spill journal (it would then sit in memory outside the budget).
+    return streamer.putAsync(path, data, frameIndex === undefined ? undefined : { index: frameIndex }).then((ack) => {
+      if (frameIndex !== undefined) this.placement.frame(ack.node, frameIndex)
+    })
   }
 
   /**
@@ -152,7 +183,10 @@ export class ClusterStore implements SeriesStore {
   writeFrame (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean): Promise<number> {
     const streamer = this.#streamer
     if (streamer === null || this.#state !== 'open') return Promise.reject(new ClosedError(`store of ${this.url} is not open`))
-    return streamer.putFrameAsync(this.#prefix + name, pixels, { index: frameIndex, encode, transfer }).then(bytesOf)
+    return streamer.putFrameAsync(this.#prefix + name, pixels, { index: frameIndex, encode, transfer }).then((ack) => {
+      this.placement.frame(ack.node, frameIndex)
+      return ack.bytes
+    })
   }
 
   /**
@@ -170,7 +204,8 @@ export class ClusterStore implements SeriesStore {
     try {
       return await streamer.close()
     } catch (err) {
-      if (err instanceof StoreFailedError && err.report !== undefined) return err.report as StreamReport
+      // The backend accounts for every file itself; the Streamer's report is what is wanted here.
+      if ((err instanceof StoreFailedError || err instanceof OperationTimeoutError) && err.report !== undefined && 'nodes' in err.report) return err.report
       throw err
     }
   }

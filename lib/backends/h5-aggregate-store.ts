@@ -11,6 +11,7 @@
  *   write()   as ClusterStore (frames pipelined, events.json after every frame's answer)
  * ```
  */
+import { performance } from 'node:perf_hooks'
 import { AlreadyExistsError, ClosedError, NoServersError } from '../errors.js'
 import { Cluster } from '../cluster/cluster.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
@@ -19,6 +20,7 @@ import type { StreamReport } from '../streamer/stream-report.js'
 import type { Streamer } from '../streamer/streamer.js'
 import type { StreamerOptions } from '../streamer/streamer-options.js'
 import { ClusterStore, type ClusterTarget } from './cluster-store.js'
+import type { SeriesPlacement } from './series-placement.js'
 import type { SeriesStore } from './series-store.js'
 
 /** The endpoint prefix PYME's cluster_h5 writes to. */
@@ -34,6 +36,9 @@ export class H5AggregateStore implements SeriesStore {
   readonly #streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>
   #inner: ClusterStore | null = null
   #state: 'open' | 'closed' | 'destroyed' = 'open'
+  #closeStartedAt = -1
+  /** Called with the Streamer once it exists (a backend forwards its events). */
+  onStreamer: ((streamer: Streamer) => void) | null = null
 
   constructor (url: string, path: string, target: ClusterTarget, streamerOptions: Omit<StreamerOptions, 'servers' | 'cluster' | 'discovery'>) {
     this.url = url
@@ -44,6 +49,15 @@ export class H5AggregateStore implements SeriesStore {
 
   /** The Streamer carrying the series (null before `create()`). */
   get streamer (): Streamer | null { return this.#inner?.streamer ?? null }
+
+  /** Where the files went (null before `create()`). */
+  get placement (): SeriesPlacement | null { return this.#inner?.placement ?? null }
+
+  /** The close deadline starts now (see `ClusterStore.beginClose`). */
+  beginClose (): void {
+    if (this.#closeStartedAt < 0) this.#closeStartedAt = performance.now()
+    this.#inner?.beginClose(this.#closeStartedAt)
+  }
 
   /** Refuses an existing `<series>.h5`, picks the server, starts the Streamer. */
   async create (): Promise<void> {
@@ -63,8 +77,11 @@ export class H5AggregateStore implements SeriesStore {
     } finally {
       if (given === undefined) await cluster.close()
     }
-    this.#inner = new ClusterStore(this.url, `${AGGREGATE_H5_PREFIX}/${this.path}`, { kind: 'servers', servers: [server], discoveryTimeoutMs: timeout }, this.#streamerOptions)
-    await this.#inner.create()
+    const inner = new ClusterStore(this.url, `${AGGREGATE_H5_PREFIX}/${this.path}`, { kind: 'servers', servers: [server], discoveryTimeoutMs: timeout }, this.#streamerOptions)
+    inner.onStreamer = this.onStreamer
+    if (this.#closeStartedAt >= 0) inner.beginClose(this.#closeStartedAt)
+    this.#inner = inner
+    await inner.create()
   }
 
   write (name: string, data: Uint8Array, frameIndex?: number): Promise<void> {

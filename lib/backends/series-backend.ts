@@ -16,21 +16,25 @@
  * bytes are the store's: a ClusterBackend's Streamer bounds them by its `memoryBudget` and,
  * with `overflow: 'spill'`, its journal on disk). `finalize()`
  * waits for the window to empty, so events.json (the completion marker) is written only
- * after every frame has settled.
+ * after every frame has settled. A store with a time limit (the cluster store's
+ * `closeTimeoutMs`) is told when `finalize()` begins, so that the wait, the frames and the last
+ * files all end within that one deadline.
  */
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import {
   ClosedError, DestroyedError, DuplicateFrameError, InvalidArgumentError, InvalidFrameError,
-  PymeError, StoreFailedError, WorkerStartError
+  OperationTimeoutError, PymeError, StoreFailedError, WorkerStartError
 } from '../errors.js'
+import { nameList } from '../internal/name-list.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import { bytesPerPixel, dtypeOf } from '../pzf/format.js'
 import { FrameEncoder, type EncodedFrame } from '../streamer/frame-encoder.js'
 import { EventLog } from '../internal/event-log.js'
 import { MetaDataHandler } from '../series/metadata-handler.js'
+import { absentRanges } from '../series/frame-ranges.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE } from '../internal/series-layout.js'
 import type { Backend, BackendReport, BackendState, BackendStats, FailedFile, FramePixels } from './backend.js'
 import { FrameIndexSet } from '../internal/frame-index-set.js'
@@ -64,6 +68,21 @@ function asError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
 }
 
+/**
+ * The rejection of a `finalize()` that did not store everything: `OperationTimeoutError` when the
+ * close deadline (`closeTimeoutMs`) ended some file, else `StoreFailedError`; both name every
+ * file not stored and carry the report.
+ */
+export function storeError (report: BackendReport, cause?: unknown): StoreFailedError | OperationTimeoutError {
+  const names = report.failed.map((f) => f.name)
+  const timedOut = report.failed.some((f) => f.error instanceof OperationTimeoutError && f.error.code === 'PYME_ERR_TIMEOUT')
+  const complete = report.complete ? '' : '; the series is not complete (no events.json)'
+  if (timedOut) {
+    return new OperationTimeoutError(`${report.url}: the close deadline (closeTimeoutMs) passed with ${names.length} file(s) not stored: ${nameList(names)}${complete}`, { failed: names, report, cause })
+  }
+  return new StoreFailedError(`${names.length} file(s) of ${report.url} were not stored: ${nameList(names)}${complete}`, names, report, { cause })
+}
+
 /** A backend over any `SeriesStore`; `MemoryBackend` and `FolderBackend` are this with their store. */
 export class SeriesBackend extends EventEmitter implements Backend {
   readonly mdh: MetaDataHandler
@@ -73,6 +92,8 @@ export class SeriesBackend extends EventEmitter implements Backend {
   readonly #encodeBase: PzfEncodeOptions
   readonly #events = new EventLog()
   readonly #accepted = new FrameIndexSet()
+  /** Frames stored: the others below the frame count go to final_metadata.json as never stored. */
+  readonly #stored = new FrameIndexSet()
   readonly #failed: FailedFile[] = []
   #state: BackendState = 'new'
   #pool: PzfEncoderPool | null = null
@@ -198,7 +219,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     if (store.writeFrame !== undefined) {
       // The store's own encoder takes the pixels now, within its memory budget.
       store.writeFrame(name, frame, n, encodeOptions, opts.transfer)
-        .then((size) => { this.#settle(name, size, null) }, (err: unknown) => { this.#settle(name, 0, asError(err)) })
+        .then((size) => { this.#settle(n, name, size, null) }, (err: unknown) => { this.#settle(n, name, 0, asError(err)) })
     } else {
       this.#encodeAndWrite(name, n, frame, encodeOptions)
     }
@@ -246,14 +267,15 @@ export class SeriesBackend extends EventEmitter implements Backend {
         bytes.release?.()
       }
       return bytes.body.byteLength
-    }).then((size) => { this.#settle(name, size, null) }, (err: unknown) => { this.#settle(name, 0, asError(err)) })
+    }).then((size) => { this.#settle(n, name, size, null) }, (err: unknown) => { this.#settle(n, name, 0, asError(err)) })
   }
 
-  #settle (name: string, size: number, err: Error | null): void {
+  #settle (n: number, name: string, size: number, err: Error | null): void {
     this.#pendingFrames--
     if (this.#state === 'destroyed') return
     if (err === null) {
       this.#framesStored++
+      this.#stored.add(n)
       this.#files++
       this.#bytes += size
       this.emit('stored', name, size)
@@ -302,6 +324,8 @@ export class SeriesBackend extends EventEmitter implements Backend {
     if (this.#finalizePromise !== null) return this.#finalizePromise
     if (this.#state === 'closed') return Promise.reject(new ClosedError('backend is closed'))
     if (this.#initPromise === null) return Promise.reject(new InvalidArgumentError('finalize() called before initialize()'))
+    // The one deadline starts now: waiting for frames below, the frames, the last files.
+    this.#store.beginClose?.()
     this.#finalizePromise = this.#finalize(this.#initPromise)
     return this.#finalizePromise
   }
@@ -318,16 +342,15 @@ export class SeriesBackend extends EventEmitter implements Backend {
     if (!this.mdh.has('EndTime')) this.mdh.setFloat('EndTime', Date.now() / 1000)
     this.mdh.setInt('pyme-cluster.FrameCount', accepted.max + 1)
     this.mdh.setInt('pyme-cluster.FramesStored', this.#framesStored)
+    // Which frames are absent for good (never given, or failed): readers tell them apart from
+    // frames on a server that does not answer.
+    this.mdh.set('pyme-cluster.FramesNotStored', absentRanges((n) => this.#stored.has(n), accepted.max + 1).map((r) => [...r]))
     await this.#writeLast(FINAL_METADATA_FILE, textEncoder.encode(this.mdh.stringify()))
     this.#complete = await this.#writeLast(EVENTS_FILE, textEncoder.encode(this.#events.stringify()))
     this.#durationMs = performance.now() - this.#startedAt
     if (this.#state === 'finalizing') this.#state = 'finalized'
     const report = this.#report()
-    if (report.failed.length > 0) {
-      const names = report.failed.map((f) => f.name)
-      const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ')
-      throw new StoreFailedError(`${names.length} file(s) of ${report.url} were not stored: ${shown}`, names, report)
-    }
+    if (report.failed.length > 0) throw storeError(report)
     return report
   }
 

@@ -38,6 +38,12 @@ export interface SeriesStore {
    * Stores without it get encoded bytes through `write`.
    */
   writeFrame?: (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean) => Promise<number>
+  /**
+   * The backend's `finalize()` has begun: a store with a time limit on its writes (the cluster
+   * store's `closeTimeoutMs`) starts its one deadline now, so that the frames still pending, the
+   * last files and the store's own close all end by it. Stores without one leave it out.
+   */
+  beginClose?: () => void
   /** Releases resources after the last write. */
   close (): Promise<void>
   /** Releases resources now; writes in progress may fail. */

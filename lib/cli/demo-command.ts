@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ClusterBackend, type ClusterBackendReport } from '../backends/cluster-backend.js'
-import { StoreFailedError, VerificationError } from '../errors.js'
+import { OperationTimeoutError, StoreFailedError, VerificationError } from '../errors.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import { SeriesReader } from '../series/series-reader.js'
 import type { CliIo, Command } from './command.js'
@@ -43,7 +43,7 @@ interface Acquisition {
   readonly maxLagMs: number
   readonly seconds: number
   readonly report: ClusterBackendReport
-  readonly storeError: StoreFailedError | null
+  readonly storeError: StoreFailedError | OperationTimeoutError | null
 }
 
 /** What the read-back found. */
@@ -115,13 +115,13 @@ async function acquire (s: DemoSettings, backend: ClusterBackend, camera: DemoCa
     }
     backend.logEvent('StopAq')
     let report: ClusterBackendReport
-    let storeError: StoreFailedError | null = null
+    let storeError: StoreFailedError | OperationTimeoutError | null = null
     try {
       report = await backend.close()
     } catch (err) {
-      if (!(err instanceof StoreFailedError) || err.report === undefined) throw err
+      if (!(err instanceof StoreFailedError || err instanceof OperationTimeoutError) || err.report === undefined || !('stream' in err.report)) throw err
       storeError = err
-      report = err.report as ClusterBackendReport
+      report = err.report
     }
     return { acquired: n, due, maxLagMs, seconds: (Math.max(lastStoredAt, t0 + 1) - t0) / 1000, report, storeError }
   } finally {

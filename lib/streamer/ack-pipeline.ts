@@ -59,6 +59,11 @@ export class AckPipeline implements PusherOwner {
   onResponse (pusher: NodePusher, h: SendHandler): void {
     const status = h.status
     const item = h.item
+    if (item.settled) {
+      // Given up while in flight (a close deadline): only what the answer says of the node counts.
+      if (status >= 500) this.nodeFailed(pusher, new HttpStatusError(`${pusher.url} answered ${status} to PUT ${item.path}`, status, pusher.url), null)
+      return
+    }
     if (status >= 200 && status < 300) {
       pusher.resetBackoff()
       this.#sink.stored(item, pusher, false)
@@ -84,7 +89,7 @@ export class AckPipeline implements PusherOwner {
     const wrapped = err instanceof PymeError
       ? err
       : new NodeUnreachableError(`${pusher.url}: ${err.message} (PUT ${h.item.path})`, { cause: err })
-    this.nodeFailed(pusher, wrapped, h.item)
+    this.nodeFailed(pusher, wrapped, h.item.settled ? null : h.item)
   }
 
   onNodeUp (pusher: NodePusher): void {
@@ -107,6 +112,7 @@ export class AckPipeline implements PusherOwner {
     if (live || item !== null) this.#sink.nodeDown(pusher, err)
     if (item !== null) this.#retry(item, pusher, err)
     for (const other of held) {
+      if (other.settled) continue
       if (other.state === ItemState.IN_FLIGHT) this.#retry(other, pusher, err)
       else this.#sink.reroute(other)
     }
@@ -130,10 +136,10 @@ export class AckPipeline implements PusherOwner {
     for (const p of pushers) if (p.inFlight > 0) p.lastProgress = now
   }
 
-  /** Abort: the files being verified, taken over by the caller. */
-  takeVerifying (): StreamItem[] {
-    const items = [...this.#verifying]
-    this.#verifying.clear()
+  /** Abort: the files being verified (those `select` accepts; all by default), taken over by the caller. */
+  takeVerifying (select: (item: StreamItem) => boolean = () => true): StreamItem[] {
+    const items = [...this.#verifying].filter(select)
+    for (const item of items) this.#verifying.delete(item)
     return items
   }
 

@@ -10,9 +10,11 @@
  *             └─ drop: counted, 'drop'
  *  putAsync / putFrameAsync wait in the budget's FIFO for room first (whenRoom)
  *  putAfterAll: routed once every file admitted before it is settled (BarrierSet)
+ *  putCopies: a copy pinned to each node (CopySet), at once or as barriers
  * ```
  */
 import { InvalidArgumentError, StoreFailedError, type JournalError } from '../errors.js'
+import type { CopySet } from './copy-set.js'
 import { encodeClusterPath } from '../internal/cluster-path.js'
 import { dropChannel } from './diagnostics.js'
 import type { EncodeStage } from './encode-stage.js'
@@ -138,20 +140,47 @@ export class Admission {
 
   /** `putAfterAll`: the barrier file is routed once every file admitted before it is settled. */
   barrier (path: string, body: Buffer, sendAnyway: boolean, waiter: ItemWaiter): void {
-    const p = this.#p
-    const item = new StreamItem(this.#seq++, path, '/' + encodeClusterPath(path), -1, false, true)
+    const earlier = this.#p.settler.outstanding
+    const item = this.#bytesItem(this.#seq++, path, body, true, sendAnyway)
     item.waiter = waiter
+    this.#launch(item, earlier)
+  }
+
+  /**
+   * `putCopies`: a copy of `body` pinned to each of `nodes` (`-1`: one copy routed as any file),
+   * sharing one place in put order; with `afterAll` each is a barrier. `set` hears their outcome.
+   */
+  copies (set: CopySet, body: Buffer, nodes: readonly number[], urls: readonly string[], afterAll: boolean, sendAnyway: boolean): void {
+    const seq = this.#seq++
+    const earlier = this.#p.settler.outstanding
+    nodes.forEach((node, i) => {
+      const item = this.#bytesItem(seq, set.path, body, afterAll, sendAnyway)
+      item.pinned = node
+      set.add(item, urls[i] ?? '')
+    })
+    // Routed once all are known: a copy skipped for its node looks at its siblings.
+    for (const item of set.items) this.#launch(item, afterAll ? earlier : 0)
+  }
+
+  /** An admitted item of ready bytes outside the overflow policy (barriers, copies). */
+  #bytesItem (seq: number, path: string, body: Buffer, barrier: boolean, sendAnyway: boolean): StreamItem {
+    const p = this.#p
+    const item = new StreamItem(seq, path, '/' + encodeClusterPath(path), -1, false, barrier)
     item.body = body
     item.charged = body.byteLength
     item.sendAnyway = sendAnyway
     p.budget.charge(item.charged)
-    const earlier = p.settler.outstanding
     p.settler.admitted()
+    return item
+  }
+
+  /** Routes `item` now, or holds it until the `earlier` files admitted before it have settled. */
+  #launch (item: StreamItem, earlier: number): void {
     if (earlier === 0) {
-      p.router.route(item)
+      this.#p.router.route(item)
     } else {
       item.state = ItemState.WAITING
-      p.barriers.add(item, earlier)
+      this.#p.barriers.add(item, earlier)
     }
   }
 

@@ -3,12 +3,19 @@
  * re-routing away from nodes that are down, full or saturated (`rerouteFrom`), and the files
  * that wait ("parked") while no node is up. Nodes are only ever appended, so a node's index,
  * and therefore the distribution of later files, stays stable when servers come and go.
+ * A pinned copy (`putCopies`) goes to its own node only: skipped when another copy of the file
+ * is stored, else parked until its node is back (or another copy is stored).
  */
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, NodeUnreachableError } from '../errors.js'
 import { rerouteFrom, type DistributionFn } from './distribution.js'
 import type { NodePusher } from './node-pusher.js'
 import { RingQueue } from '../internal/ring-queue.js'
 import type { StreamItem } from './stream-item.js'
+
+/** The failure of a copy skipped because its node cannot take it and another copy is stored. */
+export function skippedCopy (node: NodePusher, item: StreamItem): NodeUnreachableError {
+  return new NodeUnreachableError(`${node.url} is ${node.state}: its copy of ${item.path} was not sent (another copy is stored)`)
+}
 
 /** Builds the pusher of a new node. */
 export type PusherFactory = (url: string, index: number) => NodePusher
@@ -33,6 +40,11 @@ export class ItemRouter {
 
   /** Files waiting for a node to come up. */
   get parked (): number { return this.#parked.length }
+
+  /** Every known node is down or removed (none is up, or full and coming back by itself). */
+  get allDown (): boolean {
+    return this.pushers.length > 0 && this.pushers.every((p) => p.state === 'down' || p.state === 'removed')
+  }
 
   /** The pusher of `url`, if known. */
   get (url: string): NodePusher | undefined {
@@ -60,6 +72,10 @@ export class ItemRouter {
       this.#park(item)
       return
     }
+    if (item.pinned >= 0) {
+      this.#routePinned(item)
+      return
+    }
     if (item.chosen < 0) {
       let c: number
       try {
@@ -84,6 +100,18 @@ export class ItemRouter {
     ;(nodes[target] as NodePusher).enqueue(item)
   }
 
+  #routePinned (item: StreamItem): void {
+    const node = this.pushers[item.pinned] as NodePusher
+    if (node.state === 'up') {
+      item.node = item.pinned
+      node.enqueue(item)
+    } else if (item.copies?.anyStored === true) {
+      this.#fail(item, skippedCopy(node, item))
+    } else {
+      this.#park(item)
+    }
+  }
+
   /** Routes the parked files again (a node came up). */
   unpark (): void {
     // Bounded by the count at entry: files that find no node again go back to the tail.
@@ -91,6 +119,17 @@ export class ItemRouter {
       const item = this.#parked.shift() as StreamItem
       if (item.settled || item.node >= 0) continue
       this.route(item)
+    }
+  }
+
+  /** Takes the parked files `drop` selects (a close deadline), calling `fail` on each; the others stay. */
+  failParked (drop: (item: StreamItem) => boolean, fail: (item: StreamItem) => void): void {
+    // Bounded by the count at entry; files parked meanwhile (by a failure's consequences) stay.
+    for (let n = this.#parked.length; n > 0; n--) {
+      const item = this.#parked.shift() as StreamItem
+      if (item.settled) continue
+      if (drop(item)) fail(item)
+      else this.#parked.push(item)
     }
   }
 

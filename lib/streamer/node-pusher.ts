@@ -111,6 +111,8 @@ export class NodePusher implements NodeView {
   readonly #inflight = new RingQueue<SendHandler>(64)
   #client: Dispatcher | null = null
   #control: Client | null = null
+  /** Connections being closed gracefully, until `cut` (a close deadline) destroys them. */
+  #closing: Dispatcher[] = []
   #timer: ClockTimer | null = null
   #backoff: number
   #closed = false
@@ -306,6 +308,18 @@ export class NodePusher implements NodeView {
     this.queuedBytes = 0
   }
 
+  /** Appends the files this node holds (in flight, then queued), without letting go of them. */
+  held (into: StreamItem[]): void {
+    for (let i = 0; i < this.#inflight.length; i++) {
+      const h = this.#inflight.at(i) as SendHandler
+      if (!h.settled) into.push(h.item)
+    }
+    for (let i = 0; i < this.#queue.length; i++) {
+      const item = this.#queue.at(i) as StreamItem
+      if (item.node === this.index && (item.state === ItemState.QUEUED || item.state === ItemState.ENCODING)) into.push(item)
+    }
+  }
+
   /** A queued file's charge changed by `delta` bytes (its encoding finished). */
   requeued (delta: number): void {
     this.queuedBytes += delta
@@ -389,12 +403,25 @@ export class NodePusher implements NodeView {
     this.#closed = true
     this.#timer?.cancel()
     this.#timer = null
-    const closing: Promise<void>[] = []
-    if (this.#client !== null) closing.push(this.#client.close())
-    if (this.#control !== null) closing.push(this.#control.close())
+    if (this.#client !== null) this.#closing.push(this.#client)
+    if (this.#control !== null) this.#closing.push(this.#control)
     this.#client = null
     this.#control = null
-    await Promise.allSettled(closing)
+    await Promise.allSettled(this.#closing.map((c) => c.close()))
+  }
+
+  /**
+   * Destroys the connections now, also those `close()` is still waiting on (requests given up at a
+   * close deadline to a server that never answers them). The node's state and counters stay.
+   */
+  cut (err: Error): void {
+    this.#closed = true
+    this.#timer?.cancel()
+    this.#timer = null
+    for (const c of [...this.#closing, this.#client, this.#control]) c?.destroy(err).catch(() => { /* nothing left to report */ })
+    this.#closing = []
+    this.#client = null
+    this.#control = null
   }
 
   /** Aborts everything now; returns the files still held (for failure reporting). */

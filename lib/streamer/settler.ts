@@ -14,7 +14,9 @@
  * ```
  *
  * The Streamer admits files (`admitted()` counts them) and the Settler settles each exactly
- * once; `outstanding` is the difference.
+ * once; `outstanding` is the difference. A copy of `putCopies` that is not stored fails its file
+ * only when it was the last copy that could be; a stored copy lets its siblings still waiting for
+ * their node go. At a close deadline (`expire`) the files still held fail with its error.
  */
 import { StoreFailedError } from '../errors.js'
 import type { AckSink } from './ack-pipeline.js'
@@ -22,11 +24,11 @@ import type { BarrierSet, PendingBarrier } from './barrier-set.js'
 import { ackChannel, dropChannel, retryChannel } from './diagnostics.js'
 import type { EncodeSink, EncodeStage } from './encode-stage.js'
 import type { EncodedFrame } from './frame-encoder.js'
-import type { ItemRouter } from './item-router.js'
 import type { MemoryBudget } from './memory-budget.js'
 import type { NodePusher } from './node-pusher.js'
 import type { OverflowGate } from './overflow-gate.js'
 import type { SpillQueue } from './spill-queue.js'
+import { skippedCopy, type ItemRouter } from './item-router.js'
 import { ItemState, StreamItem, type Ack } from './stream-item.js'
 import type { FailedPut, StreamCounters } from './stream-report.js'
 import type { StreamerEvents } from './streamer-events.js'
@@ -58,6 +60,8 @@ export class Settler implements AckSink, EncodeSink {
   readonly #p: SettlerParts
   #outstanding = 0
   #onIdle: (() => void) | null = null
+  /** 'all-nodes-down' was emitted and no node has come back since. */
+  #allDown = false
   /** A damaged or aborted spill journal kept on disk for recovery. */
   journalKept: string | null = null
 
@@ -80,6 +84,11 @@ export class Settler implements AckSink, EncodeSink {
     if (fn !== null && this.#outstanding === 0) fn()
   }
 
+  /** Calls the idle waiter now, idle or not (a close deadline has passed: waiting is over). */
+  wake (): void {
+    this.#onIdle?.()
+  }
+
   // ---------------------------------------------------------------- answers (AckSink)
 
   stored (item: StreamItem, pusher: NodePusher, verified: boolean): void {
@@ -100,17 +109,29 @@ export class Settler implements AckSink, EncodeSink {
       item.waiter?.resolve(ack)
     }
     this.#settle(item, false)
+    if (item.copies !== null) {
+      // A copy is stored: its siblings still waiting for their node (parked) are skipped.
+      for (const other of item.copies.items) {
+        if (!other.settled && other.node < 0 && other.state !== ItemState.WAITING) {
+          this.failed(other, skippedCopy(this.#p.router.pushers[other.pinned] as NodePusher, other))
+        }
+      }
+    }
   }
 
   failed (item: StreamItem, err: Error): void {
     if (item.settled) return
+    // A copy that is not stored fails the file only when it was the last one that could be.
+    const file = item.copies === null || item.copies.isLastHope(item)
     item.state = ItemState.FAILED
-    const failure: FailedPut = { path: item.path, error: err }
-    this.#p.counters.failed.push(failure)
-    if (dropChannel.hasSubscribers) dropChannel.publish({ path: item.path, bytes: item.charged, reason: err.message })
-    if (this.#host.listenerCount('fail') > 0) this.#host.emit('fail', failure)
+    if (file) {
+      const failure: FailedPut = { path: item.path, error: err }
+      this.#p.counters.failed.push(failure)
+      if (dropChannel.hasSubscribers) dropChannel.publish({ path: item.path, bytes: item.charged, reason: err.message })
+      if (this.#host.listenerCount('fail') > 0) this.#host.emit('fail', failure)
+    }
     item.waiter?.reject(err)
-    this.#settle(item, true)
+    this.#settle(item, file)
   }
 
   reroute (item: StreamItem): void {
@@ -125,11 +146,23 @@ export class Settler implements AckSink, EncodeSink {
 
   nodeDown (pusher: NodePusher, err: Error): void {
     this.#host.emit('node-down', { url: pusher.url, state: pusher.state, error: err })
+    const router = this.#p.router
+    if (!this.#allDown && router.allDown) {
+      // Once per outage: files now wait for a node ('node-up') or the close deadline.
+      this.#allDown = true
+      this.#host.emit('all-nodes-down', { nodes: router.pushers.map((p) => p.url), waiting: this.#outstanding })
+    }
   }
 
   nodeUp (pusher: NodePusher): void {
+    this.#allDown = false
     this.#host.emit('node-up', { url: pusher.url })
     this.#p.router.unpark()
+  }
+
+  /** A node joined, or came back into the cluster: the outage, if any, is over. */
+  nodeJoined (): void {
+    this.#allDown = false
   }
 
   // ---------------------------------------------------------------- encoding (EncodeSink)
@@ -203,6 +236,33 @@ export class Settler implements AckSink, EncodeSink {
     const item = new StreamItem(file.seq, file.path, '', -1, false, false)
     item.waiter = file.waiter
     this.failed(item, err)
+  }
+
+  /**
+   * A close deadline: fails `held` (taken from the nodes, the parked queue and the verify set)
+   * and every file still in the spill journal with `err`; when `all`, also the barriers still
+   * waiting and the callers waiting for room. Returns how many files it failed.
+   */
+  expire (err: Error, held: readonly StreamItem[], all: boolean): number {
+    const p = this.#p
+    let n = 0
+    const fail = (item: StreamItem): void => {
+      if (item.settled) return
+      n++
+      this.failed(item, err)
+    }
+    for (const item of held) fail(item)
+    if (p.spill.pending > 0) {
+      const { files, journal } = p.spill.abort()
+      if (journal !== null) this.journalKept = journal
+      n += files.length
+      for (const f of files) this.failUnreplayed(f, err)
+    }
+    if (all) {
+      for (const b of p.barriers.takeAll()) fail(b.item)
+      p.budget.rejectWaiters(err)
+    }
+    return n
   }
 
   /** Fails every file not yet settled (destroy, close timeout), wherever it is. */

@@ -13,6 +13,7 @@
  * Items are plain monomorphic records: every field is initialised in the constructor.
  */
 import type { PzfEncodeOptions, PzfPixels } from '../pzf/index.js'
+import type { CopySet } from './copy-set.js'
 
 /** Item states (see the diagram above). */
 export const ItemState = {
@@ -101,6 +102,10 @@ export class StreamItem {
   sendAnyway: boolean
   /** The item came back from the spill journal. */
   spilled: boolean
+  /** A copy of `putCopies` goes to this node only (-1: routed by the distribution). */
+  pinned: number
+  /** The copies this item is one of (`putCopies`), else null. */
+  copies: CopySet | null
 
   constructor (seq: number, path: string, target: string, index: number, isFrame: boolean, isBarrier: boolean) {
     this.seq = seq
@@ -127,6 +132,8 @@ export class StreamItem {
     this.lastError = undefined
     this.sendAnyway = false
     this.spilled = false
+    this.pinned = -1
+    this.copies = null
   }
 
   /** Remembers that the item was written to `node`. */

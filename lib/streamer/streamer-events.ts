@@ -6,6 +6,13 @@ import type { FailedPut } from './stream-report.js'
 export interface RetryEvent { readonly path: string, readonly node: string, readonly attempt: number, readonly error: Error }
 /** Payload of `'node-down'` (`state` is `'down'`, `'full'` or `'removed'`). */
 export interface NodeDownEvent { readonly url: string, readonly state: string, readonly error: Error }
+/** Payload of `'all-nodes-down'`: every known node is down or removed. */
+export interface AllNodesDownEvent {
+  /** Every node of the streamer (`http://host:port/`). */
+  readonly nodes: readonly string[]
+  /** Files accepted and not yet settled: they wait for a node (`'node-up'`) or the close deadline. */
+  readonly waiting: number
+}
 /** Payload of `'drop'` and `'spill'`. */
 export interface OverflowEvent { readonly path: string, readonly bytes: number }
 
@@ -16,6 +23,7 @@ export interface StreamerEvents {
   retry: [RetryEvent]
   'node-down': [NodeDownEvent]
   'node-up': [{ readonly url: string }]
+  'all-nodes-down': [AllNodesDownEvent]
   drop: [OverflowEvent]
   spill: [OverflowEvent]
   drain: []

@@ -90,7 +90,7 @@ export interface StreamerOptions {
   readonly ackTimeoutMs?: number
   /** Sends per file before it is reported failed. @default 5 */
   readonly maxAttempts?: number
-  /** How long `close()` waits for acknowledgements before failing what is left, ms (1 to 2147483647). @default 60000 */
+  /** The one deadline of a close, from `close()` (or `beginClose()`), ms (1 to 2147483647): see `Streamer.close`. @default 60000 */
   readonly closeTimeoutMs?: number
   /**
    * Back-off of probes of a down (or full) node: doubles from `minMs` to `maxMs` (each at most

@@ -13,8 +13,9 @@
  *
  * Where to read what: admission.ts (the way in), node-pusher.ts (sending), ack-pipeline.ts and
  * settler.ts (the answer path of a PUT, start to end), memory-budget.ts / overflow-gate.ts /
- * spill-queue.ts (bounded memory), barrier-set.ts (putAfterAll), ack-ticker.ts (the coarse
- * clock). This class wires them, and owns the public API and the lifecycle.
+ * spill-queue.ts (bounded memory), barrier-set.ts (putAfterAll), copy-set.ts (putCopies),
+ * close-deadline.ts (the one deadline of a close), ack-ticker.ts (the coarse clock). This class
+ * wires them, and owns the public API and the lifecycle.
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
@@ -24,6 +25,8 @@ import { AckTicker } from './ack-ticker.js'
 import { AckPipeline } from './ack-pipeline.js'
 import { Admission } from './admission.js'
 import { BarrierSet } from './barrier-set.js'
+import { CloseDeadline, DeadlinePhase, takeHeld } from './close-deadline.js'
+import { copyTargets, CopySet, type CopiesAck, type CopiesOptions } from './copy-set.js'
 import { DiscoveryFollower } from './discovery-follower.js'
 import { resolveDistribution } from './distribution.js'
 import { EncodeStage } from './encode-stage.js'
@@ -38,6 +41,7 @@ import type { Ack, FramePixels } from './stream-item.js'
 import { StreamCounters, type NodeReport, type StreamReport, type StreamStats } from './stream-report.js'
 import type { StreamerEvents } from './streamer-events.js'
 import { resolveStreamerOptions, type ResolvedStreamerOptions, type StreamerOptions } from './streamer-options.js'
+import { nameList } from '../internal/name-list.js'
 
 /** Pipelined, accounted streaming of files to PYME data servers. */
 export class Streamer extends EventEmitter<StreamerEvents> {
@@ -54,6 +58,9 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   readonly #startedAt = performance.now()
   readonly #ticker: AckTicker
   readonly #follower: DiscoveryFollower
+  readonly #deadline: CloseDeadline
+  /** The close deadline failed some file (close() then rejects with OperationTimeoutError). */
+  #timedOut = false
   #state: 'open' | 'closing' | 'closed' | 'destroyed' = 'open'
   #closing: Promise<StreamReport> | null = null
   #destroyed: Promise<StreamReport> | null = null
@@ -76,7 +83,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       get open (): boolean { return streamer.#state === 'open' },
       get destroyed (): boolean { return streamer.#state === 'destroyed' },
       replay: (): void => { this.#admission.replay() },
-      checkOpen: (): void => { this.#checkOpen() }
+      checkOpen: (): void => { this.#checkOpen(false) }
     }
     this.#router = new ItemRouter(resolveDistribution(o.distribution, o.chunkSize), (url, index) => this.#newPusher(url, index), (item, err) => { this.#settler.failed(item, err) })
     let encoder: EncodeStage | null = null
@@ -91,6 +98,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     this.#admission = new Admission(host, {
       router: this.#router, budget: this.#budget, counters: this.#counters, spill: this.#spill, gate: this.#gate, barriers, encoder, settler: this.#settler
     })
+    this.#deadline = new CloseDeadline(o.closeTimeoutMs, { expire: () => { this.#expire(false) }, pass: () => { this.#expire(true) } }, o.clock)
     this.#ticker = new AckTicker(o.ackTimeoutMs, {
       tick: (now) => { this.#pipeline.tick(now, this.#router.pushers) },
       stalled: (now) => { this.#pipeline.excuse(now, this.#router.pushers) }
@@ -155,10 +163,31 @@ export class Streamer extends EventEmitter<StreamerEvents> {
    * meant for small completion markers such as `events.json`).
    */
   async putAfterAll (path: string, data: Uint8Array, options?: BarrierOptions): Promise<Ack> {
-    this.#checkOpen()
+    this.#checkOpen(true)
     const { path: p, body } = bytesArgs(path, data, undefined, '') as { path: string, body: Buffer }
     return await new Promise<Ack>((resolve, reject) => {
       this.#admission.barrier(p, body, options?.sendAnyway === true, { resolve, reject })
+    })
+  }
+
+  /**
+   * Puts one file on several nodes: a copy pinned to each of `options.nodes` (default: every
+   * node known now and not removed; when none is known yet, one copy goes where the distribution
+   * sends it). A copy is never sent to another node: one whose node is down or full waits for it
+   * until another copy is stored, and is then skipped. With `afterAll` every copy is a barrier,
+   * as `putAfterAll`. Resolves once every copy is settled and at least one is stored, with the
+   * `Ack` of each stored copy and the node and error of each other; rejects (`StoreFailedError`,
+   * or `OperationTimeoutError` at a close deadline) when none is. The copies share the bytes,
+   * held outside the overflow policy: meant for small files (a series' metadata.json, events.json).
+   */
+  async putCopies (path: string, data: Uint8Array, options: CopiesOptions = {}): Promise<CopiesAck> {
+    const afterAll = options.afterAll === true
+    this.#checkOpen(afterAll)
+    const { path: p, body } = bytesArgs(path, data, undefined, '') as { path: string, body: Buffer }
+    const nodes = copyTargets(options.nodes, this.#router)
+    const urls = nodes.map((n) => this.#router.pushers[n]?.url ?? '')
+    return await new Promise<CopiesAck>((resolve, reject) => {
+      this.#admission.copies(new CopySet(p, resolve, reject), body, nodes, urls, afterAll, options.sendAnyway === true)
     })
   }
 
@@ -217,9 +246,25 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   // ---------------------------------------------------------------- lifecycle
 
   /**
-   * Stops accepting files, waits (at most `closeTimeoutMs`) until every file is acknowledged
-   * or failed, then closes the connections. Resolves to the report; rejects with
-   * `StoreFailedError` (report attached) if any file could not be stored. Idempotent.
+   * Starts the clock of `close()` now, or `elapsedMs` ago (a backend's `finalize()` starts it as
+   * it begins): the one deadline, `closeTimeoutMs`, runs from here. Puts are still taken until
+   * `close()`. Files not stored by the deadline less a reserve (a quarter, at most 15 s) fail
+   * with `OperationTimeoutError`, and later puts are refused at once, except barriers
+   * (`putAfterAll`, `putCopies` with `afterAll`): the files that complete a series are still
+   * sent until the deadline, then everything left fails. Idempotent; `close()` keeps it.
+   */
+  beginClose (elapsedMs = 0): void {
+    if (this.#state === 'destroyed' || this.#state === 'closed') return
+    this.#deadline.begin(elapsedMs)
+  }
+
+  /**
+   * Stops accepting files and waits until every file is acknowledged or failed, within one
+   * deadline: `closeTimeoutMs` from this call (or from `beginClose()`), the same steps as
+   * there. Then closes the connections (cut at the deadline if a server never answers).
+   * Resolves to the report; rejects with `OperationTimeoutError` when the deadline failed files,
+   * else `StoreFailedError`, if any file could not be stored (`failed` names them, `report`
+   * attached). Idempotent.
    */
   close (): Promise<StreamReport> {
     if (this.#closing !== null) return this.#closing
@@ -242,6 +287,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       return this.#destroyed
     }
     this.#state = 'destroyed'
+    this.#deadline.stop()
     const reason = new DestroyedError(err === undefined ? 'streamer destroyed' : `streamer destroyed: ${err.message}`, err === undefined ? undefined : { cause: err })
     this.#abortAll(reason)
     this.#ticker.stop()
@@ -257,18 +303,16 @@ export class Streamer extends EventEmitter<StreamerEvents> {
 
   async #close (): Promise<StreamReport> {
     const timeoutMs = this.#options.closeTimeoutMs
-    if (this.#settler.outstanding > 0) {
-      let timer: ClockTimer | null = null
-      await new Promise<void>((resolve) => {
-        this.#settler.whenIdle(resolve)
-        // A ref'd timer: a process awaiting close() stays alive until it is settled.
-        timer = this.#options.clock.timeout(resolve, timeoutMs, true)
-      })
+    const deadline = this.#deadline
+    deadline.begin()
+    if (this.#settler.outstanding > 0 && deadline.phase !== DeadlinePhase.PASSED) {
+      // The deadline's last sweep fails whatever is left, which makes the settler idle.
+      await new Promise<void>((resolve) => { this.#settler.whenIdle(resolve) })
       this.#settler.whenIdle(null)
-      ;(timer as ClockTimer | null)?.cancel()
     }
     if (this.#state !== 'destroyed') {
       if (this.#settler.outstanding > 0) {
+        this.#timedOut = true
         this.#abortAll(new OperationTimeoutError(`not acknowledged within closeTimeoutMs (${timeoutMs} ms)`))
       }
       this.#state = 'closed'
@@ -276,20 +320,59 @@ export class Streamer extends EventEmitter<StreamerEvents> {
       const closing: Promise<unknown>[] = this.#router.pushers.map((p) => p.close())
       if (this.#encoder !== null) closing.push(this.#encoder.close())
       closing.push(this.#follower.release())
-      await Promise.allSettled(closing)
+      const all = Promise.allSettled(closing)
+      // Gracefully within what is left of the deadline; then a server that never answers what
+      // was given up on it is cut off, so close() ends in time.
+      let timer: ClockTimer | null = null
+      const inTime = await Promise.race([all.then(() => true), new Promise<boolean>((resolve) => {
+        timer = this.#options.clock.timeout(() => { resolve(false) }, deadline.remainingMs(), true)
+      })])
+      ;(timer as ClockTimer | null)?.cancel()
+      if (!inTime) {
+        const cut = new OperationTimeoutError(`connections cut at the close deadline (closeTimeoutMs ${timeoutMs} ms)`)
+        for (const p of this.#router.pushers) p.cut(cut)
+        await all
+      }
+      deadline.stop()
       this.#durationMs = performance.now() - this.#startedAt
     }
     const report = this.#report()
     if (report.failed.length > 0) {
-      throw new StoreFailedError(`${report.failed.length} file(s) could not be stored`, report.failed.map((f) => f.path), report)
+      const names = report.failed.map((f) => f.path)
+      if (this.#timedOut) {
+        throw new OperationTimeoutError(`close() ran out of closeTimeoutMs (${timeoutMs} ms): ${names.length} file(s) not stored: ${nameList(names)}`, { failed: names, report })
+      }
+      throw new StoreFailedError(`${names.length} file(s) could not be stored: ${nameList(names)}`, names, report)
     }
     return report
   }
 
-  #checkOpen (): void {
-    if (this.#state === 'open') return
+  /**
+   * Refuses a put unless the streamer takes it: open, and the close deadline not yet expired
+   * (for a barrier, a completion file: not yet passed).
+   */
+  #checkOpen (barrier = false): void {
+    if (this.#state === 'open' && this.#deadline.phase < (barrier ? DeadlinePhase.PASSED : DeadlinePhase.EXPIRED)) return
     if (this.#state === 'destroyed') throw new DestroyedError('streamer destroyed')
+    if (this.#state === 'open') throw new OperationTimeoutError(`the close deadline (closeTimeoutMs ${this.#options.closeTimeoutMs} ms) has passed: no more files are taken`)
     throw new ClosedError('streamer closed')
+  }
+
+  /**
+   * The close deadline: every file not yet stored fails with `OperationTimeoutError`, at
+   * `D − reserve` all but barriers (the completion files, still sent), at `D` everything. The
+   * connections stay: barriers still go out, and answers to what was given up are ignored.
+   */
+  #expire (all: boolean): void {
+    if (this.#state === 'destroyed' || this.#state === 'closed') return
+    const d = this.#deadline
+    const err = new OperationTimeoutError(all
+      ? `not stored within closeTimeoutMs (${d.timeoutMs} ms)`
+      : `not stored within closeTimeoutMs (${d.timeoutMs} ms) less the ${d.reserveMs} ms kept for the files that complete a series`)
+    const held = takeHeld(this.#router, this.#pipeline, (item) => all || !item.isBarrier)
+    if (this.#settler.expire(err, held, all) > 0) this.#timedOut = true
+    // The close waits no longer, whatever a sweep could not reach.
+    if (all) this.#settler.wake()
   }
 
   // ---------------------------------------------------------------- nodes
@@ -313,6 +396,7 @@ export class Streamer extends EventEmitter<StreamerEvents> {
   #addNode (url: string): void {
     const known = this.#router.get(url) !== undefined
     if (this.#router.add(url) === null) return
+    this.#settler.nodeJoined()
     // A removed node announced again is back; a new node just joins.
     if (known) this.emit('node-up', { url })
     this.#router.unpark()

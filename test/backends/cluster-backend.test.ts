@@ -41,7 +41,7 @@ t.test('a series over two servers: PYME layout, chunked distribution, read back 
   await backend.initialize()
   t.ok(backend.streamer !== null)
   const onDisk = async (i: number): Promise<string[]> => (await readdir(join(servers[i]!.root, name)).catch(() => [])).sort()
-  t.same([...await onDisk(0), ...await onDisk(1)], ['metadata.json'], 'metadata.json before any frame')
+  t.same([await onDisk(0), await onDisk(1)], [['metadata.json'], ['metadata.json']], 'metadata.json on every server, before any frame')
   const frames: Uint16Array[] = []
   for (let n = 0; n < 120; n++) {
     const f = cameraFrame(W, H, n)
@@ -60,9 +60,15 @@ t.test('a series over two servers: PYME layout, chunked distribution, read back 
   t.equal(report.url, backend.getURL())
   t.same(report.failed, [])
   t.ok(report.stream !== null)
-  t.equal(report.stream?.files, 123, 'the Streamer acknowledged every file')
-  t.equal(report.stream?.bytes, report.bytes)
+  t.equal(report.stream?.files, 126, 'the Streamer acknowledged every file, and a copy of each metadata file per server')
+  const copyBytes = (await Promise.all(['metadata.json', 'final_metadata.json', 'events.json'].map(async (f) => (await readFile(join(servers[0]!.root, name, f))).length))).reduce((a, b) => a + b)
+  t.equal(report.stream?.bytes, report.bytes + copyBytes, 'the second copies are the only bytes beyond the series')
+  t.same(report.copies.map((c) => [c.name, [...c.stored].sort(), c.missed]), ['metadata.json', 'final_metadata.json', 'events.json'].map((f) => [f, [...urls].sort(), []]))
+  t.same(report.unreachable, [], 'every file on a server that is up')
   t.same(order.slice(-2), ['final_metadata.json', 'events.json'], 'the completion marker last')
+  for (const i of [0, 1]) {
+    t.same((await onDisk(i)).filter((f) => !f.endsWith('.pzf')), ['events.json', 'final_metadata.json', 'metadata.json'], `the three series files on server ${i}`)
+  }
 
   // floor(n / 50) mod 2: frames 0-49 and 100-119 on the first server, 50-99 on the second.
   const frameIndices = (names: string[]): number[] => names.filter((n) => n.endsWith('.pzf')).map((n) => Number(n.slice(5, 10)))
@@ -96,7 +102,7 @@ t.test('a series over two servers: PYME layout, chunked distribution, read back 
   await reader.close()
   const closed = await backend.close()
   t.equal(closed.frames, 120)
-  t.equal(closed.stream?.files, 123)
+  t.equal(closed.stream?.files, 126)
   t.throws(() => backend.storeFrame(120, cameraFrame(W, H, 0)), ClosedError)
 })
 
@@ -197,11 +203,13 @@ t.test('a frame the cluster refuses: finalize() names it, the marker still comes
   t.ok(err instanceof StoreFailedError)
   const failure = err as StoreFailedError
   t.same(failure.failed, ['frame00002.pzf'])
-  const report = failure.report as { frames: number, complete: boolean, stream: { failed: Array<{ path: string, error: Error }> } }
+  const report = failure.report
+  // Typed: a ClusterBackend's report is told apart by its `stream`, without a cast.
+  if (report === undefined || !('stream' in report)) throw new Error('expected a ClusterBackend report')
   t.equal(report.frames, 3)
   t.equal(report.complete, true, 'events.json written: the gap is recorded in final_metadata.json')
-  t.equal(report.stream.failed[0]?.path, 'f/s.pcs/frame00002.pzf')
-  t.ok(report.stream.failed[0]?.error instanceof AlreadyExistsError)
+  t.equal(report.stream?.failed[0]?.path, 'f/s.pcs/frame00002.pzf')
+  t.ok(report.stream?.failed[0]?.error instanceof AlreadyExistsError)
   await t.rejects(b.close(), StoreFailedError)
   const final = JSON.parse(await readFile(join(servers[0]!.root, 'f/s.pcs/final_metadata.json'), 'utf8')) as Record<string, unknown>
   t.equal(final['pyme-cluster.FramesStored'], 3)

@@ -128,7 +128,7 @@ t.test('storage failures are typed and reported', async (t) => {
   t.same(err?.failed.slice(-2), ['final_metadata.json', 'events.json'])
   // Frames are written concurrently, so they fail in no fixed order; the list keeps the order of failure.
   t.same(err?.failed.slice(0, 12).sort(), Array.from({ length: 12 }, (_, n) => `frame${String(n).padStart(5, '0')}.pzf`))
-  t.match(err?.message, /^14 file\(s\) of file:.* were not stored: (frame\d{5}\.pzf, ){9}frame\d{5}\.pzf and 4 more$/)
+  t.match(err?.message, /^14 file\(s\) of file:.* were not stored: (frame\d{5}\.pzf, ){9}frame\d{5}\.pzf and 4 more; the series is not complete \(no events\.json\)$/)
 
   const destroyed = new FolderBackend({ directory: join(root, 'd'), shape: [W, H], pool: true })
   await destroyed.initialize()

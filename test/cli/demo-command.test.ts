@@ -64,7 +64,7 @@ t.test('--json: two server processes, quantised, a fixed frame count, kept root'
   t.equal(r.acquisition.acquired, 30)
   t.equal(r.acquisition.due, 30)
   t.equal(r.acquisition.report.frames, 30)
-  t.equal(r.acquisition.report.stream.files, 33)
+  t.equal(r.acquisition.report.stream.files, 36, '30 frames and a copy of the three series files on each of the 2 nodes')
   t.same([r.verification.verified, r.verification.missing, r.verification.differing, r.verification.frameCount], [30, 0, 0, 30])
   t.ok(r.verification.worst > 0 && r.verification.worst <= 1, 'quantised: within the bound, not exact')
   t.equal(r.cameras.length, CAMERAS.length)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startDataServers } from '../helpers/data-servers.js'
 import { Streamer } from '../../lib/streamer/streamer.js'
+import { OperationTimeoutError } from '../../lib/errors.js'
 import { startRawServer, type RawRequest } from './raw-http.js'
 
 const run = promisify(execFile)
@@ -73,16 +74,20 @@ t.test('destroy while close is waiting: close rejects with the report', async (t
   t.same(err.failed, ['dc/a'])
 })
 
-t.test('close timeout: files still unacknowledged fail with OperationTimeoutError', async (t) => {
+t.test('close timeout: files still unacknowledged fail, close() rejects with OperationTimeoutError', async (t) => {
   const server = await startRawServer(t, () => { /* never answers */ })
   const s = new Streamer({ servers: [server.url], closeTimeoutMs: 200, ackTimeoutMs: 60_000 })
-  const p = s.putAsync('to/a', Buffer.from('a'))
+  const p = t.rejects(s.putAsync('to/a', Buffer.from('a')), { code: 'PYME_ERR_TIMEOUT' })
   s.put('to/b', Buffer.from('b'))
-  const err = await s.close().then(() => null, (e: unknown) => e) as { code: string, failed: string[], report: { failed: Array<{ error: { code: string } }> } }
-  t.equal(err.code, 'PYME_ERR_STORE_FAILED')
-  t.same(err.failed.sort(), ['to/a', 'to/b'])
-  t.ok(err.report.failed.every((f) => f.error.code === 'PYME_ERR_TIMEOUT'))
-  await t.rejects(p, { code: 'PYME_ERR_TIMEOUT' })
+  const err = await s.close().then(() => null, (e: unknown) => e)
+  t.ok(err instanceof OperationTimeoutError, 'the deadline is what failed them')
+  if (!(err instanceof OperationTimeoutError)) return
+  t.equal(err.code, 'PYME_ERR_TIMEOUT')
+  t.same([...err.failed].sort(), ['to/a', 'to/b'])
+  t.match(err.message, /closeTimeoutMs \(200 ms\): 2 file\(s\) not stored: to\/a, to\/b/)
+  const report = err.report
+  t.ok(report !== undefined && 'nodes' in report && report.failed.every((f) => f.error instanceof OperationTimeoutError))
+  await p
 })
 
 t.test('an idle streamer does not keep a process alive (timers unref\'d, sockets idle)', async (t) => {
