@@ -94,7 +94,7 @@ export class Cluster {
     return this.#op(async () => {
       const { dir, g, merged, keys, exists } = await this.#names(path, options)
       const entries = keys.map((key) => this.#union.entry(dir, key, merged.get(key) as MergedEntry, g.servers))
-      return { path: dir, exists, entries, unreachable: g.failures }
+      return { path: dir, exists, entries, unreachable: [...g.failures, ...g.silent] }
     })
   }
 
@@ -167,7 +167,7 @@ export class Cluster {
         if (key.endsWith('/')) directories.push(key.slice(0, -1))
         else files.push(key)
       }
-      yield { path: dir, directories, files, unreachable: listing.g.failures }
+      yield { path: dir, directories, files, unreachable: [...listing.g.failures, ...listing.g.silent] }
       if (depth >= maxDepth) continue
       for (let i = directories.length - 1; i >= 0; i--) stack.push([joinClusterPath(dir, directories[i] as string), depth + 1])
     }
@@ -210,7 +210,7 @@ export class Cluster {
           } catch {}
         }
       })
-      this.#strict({ servers, listings: [], failures }, options, `glob '${pattern}'`)
+      this.#strict({ servers, listings: [], failures, silent: this.#union.silent(servers) }, options, `glob '${pattern}'`)
       return [...out].sort(compareNames)
     })
   }
@@ -373,8 +373,9 @@ export class Cluster {
   }
 
   #strict (g: Gathered, options: { readonly strict?: boolean }, what: string): void {
-    if (options.strict !== true || g.failures.length === 0) return
-    const first = g.failures[0] as NodeFailure
-    throw new NodeUnreachableError(`${what} is incomplete: ${g.failures.map((f) => f.error.message).join('; ')}`, { cause: first.error })
+    const all = [...g.failures, ...g.silent]
+    if (options.strict !== true || all.length === 0) return
+    const first = all[0] as NodeFailure
+    throw new NodeUnreachableError(`${what} is incomplete: ${all.map((f) => f.error.message).join('; ')}`, { cause: first.error })
   }
 }

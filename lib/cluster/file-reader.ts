@@ -13,7 +13,7 @@ import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import type { DataServerInfo } from '../discovery/node-directory.js'
 import { encodeClusterPath, splitClusterPath } from '../internal/cluster-path.js'
 import type { ClusterContext } from './cluster-context.js'
-import type { ClusterFileStream, GetOptions } from './cluster-types.js'
+import type { ClusterFileStream, GetOptions, NodeFailure } from './cluster-types.js'
 import { openLocalFile, readLocalFile } from './local-file.js'
 import { LocalRoots } from './local-roots.js'
 import { LruCache } from '../internal/lru-cache.js'
@@ -103,15 +103,18 @@ export class FileReader {
     const [dir, base] = splitClusterPath(path)
     let last: PymeError | undefined
     for (let attempt = 0; attempt < retries; attempt++) {
-      const { hits, failures } = await this.#union.locate(path, attempt > 0)
+      const { hits, failures, holders, silent } = await this.#union.locate(path, attempt > 0)
       if (hits.length === 0) {
         if (failures.length === 0) {
           // Found earlier in this call on a server that then failed (and left the live set):
           // the file exists, it cannot be read now.
           if (last !== undefined && !(last instanceof NotFoundError)) throw last
+          // Servers that do not answer were probed by discovery: say so at once, without retries.
+          if (holders.length > 0 || silent.length > 0) throw unreachable(path, holders, silent)
           throw await this.#notFound(path)
         }
-        last = new NodeUnreachableError(`'${path}' is not on the data servers that answered, and ${failures.length} did not answer: ${failures.map((f) => f.error.message).join('; ')}`, { cause: failures[0]?.error })
+        const others = [...failures, ...holders, ...silent]
+        last = new NodeUnreachableError(`'${path}' is not on the data servers that answered, and ${others.length} did not answer: ${others.map((f) => f.error.message).join('; ')}`, { cause: failures[0]?.error })
       } else {
         const ordered = bypass ? [...hits.filter((h) => h.server.local), ...hits.filter((h) => !h.server.local)] : hits
         const errors: PymeError[] = []
@@ -157,6 +160,17 @@ export class FileReader {
     }
     return new NotFoundError(`'${path}' does not exist in ${where} (every data server answered)`)
   }
+}
+
+/**
+ * A file no answering server lists, while some servers do not answer: on one known to hold it
+ * ("is on <server>, which is not answering"), or possibly on any of them.
+ */
+function unreachable (path: string, holders: readonly NodeFailure[], silent: readonly NodeFailure[]): NodeUnreachableError {
+  const holder = holders[0]
+  if (holder !== undefined) return new NodeUnreachableError(holder.error.message, { cause: holder.error })
+  const n = silent.length
+  return new NodeUnreachableError(`'${path}' is not on any answering server; ${n} server${n === 1 ? '' : 's'} not answering: ${silent.map((f) => f.server.url).join(', ')}`, { cause: silent[0]?.error })
 }
 
 const GET_OPTION_KEYS = { timeoutMs: true, retries: true, cache: true, localBypass: true } as const satisfies Record<keyof GetOptions, true>

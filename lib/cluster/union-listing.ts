@@ -3,7 +3,9 @@
  * per-server fetches through the listing cache (concurrent requests for one listing share
  * one fetch), the merge of §5.3 (memoised while the inputs are unchanged), lookups of single
  * entries and file location. A server that fails is skipped and reported; only when every
- * server fails does a listing fail.
+ * server fails does a listing fail. Servers discovery knows of but that do not answer (they
+ * left the live set) are reported too ("silent"): a name missing from the listing may be on
+ * one of them, and readers say so instead of "does not exist".
  */
 import { debuglog } from 'node:util'
 import { DestroyedError, NodeUnreachableError, OperationTimeoutError } from '../errors.js'
@@ -15,6 +17,7 @@ import type { CachedListing } from './listing-cache.js'
 import { mergeListings, type MergedEntry } from './listing-merge.js'
 import { LruCache } from '../internal/lru-cache.js'
 import { FileType } from './node-listing.js'
+import { serverInfo } from './node-status.js'
 
 const debug = debuglog('pyme')
 
@@ -24,6 +27,16 @@ export interface Gathered {
   /** Per server, its listing, or null when it failed. */
   readonly listings: ReadonlyArray<CachedListing | null>
   readonly failures: readonly NodeFailure[]
+  /** Servers discovery knows of that are not in the live set (they do not answer a connection). */
+  readonly silent: readonly NodeFailure[]
+}
+
+/** Where `locate` found a file, or why it did not. */
+export interface Located {
+  readonly hits: Hit[]
+  readonly failures: NodeFailure[]
+  readonly holders: NodeFailure[]
+  readonly silent: NodeFailure[]
 }
 
 /** A server that lists a file, and what that listing cost (PYME's location cost). */
@@ -68,7 +81,18 @@ export class UnionListing {
       if (failures.every((f) => f.error instanceof DestroyedError)) throw cause
       throw new NodeUnreachableError(msg, { cause })
     }
-    return { servers, listings, failures }
+    return { servers, listings, failures, silent: this.silent(servers) }
+  }
+
+  /** The servers discovery announced or was given that do not answer (not among `live`), as failures. */
+  silent (live: readonly DataServerInfo[]): NodeFailure[] {
+    const known = this.#ctx.dir.known()
+    if (known.length === live.length) return []
+    const urls = new Set(live.map((s) => s.url))
+    return known.filter((k) => !k.answering && !urls.has(k.url)).map((k) => ({
+      server: serverInfo(k),
+      error: new NodeUnreachableError(`${k.url} is not answering${k.reason === '' ? '' : ` (${k.reason})`}`)
+    }))
   }
 
   /** The §5.3 merge of gathered listings (memoised per directory). */
@@ -137,10 +161,12 @@ export class UnionListing {
 
   /**
    * The servers that list file `path`, cheapest first (§5.5). Uses the location cache, then
-   * listings of any age, then fresh listings before answering "nowhere". A file known to be on
-   * servers that have since left is reported as their failure, not as missing.
+   * listings of any age, then fresh listings before answering "nowhere". `failures` are live
+   * servers whose listing failed. When nothing was found: `holders`, servers known to hold the
+   * file that have left the live set (it is there, not missing), and `silent`, the other
+   * servers that do not answer (it may be on one of them).
    */
-  async locate (path: string, fresh: boolean): Promise<{ hits: Hit[], failures: NodeFailure[] }> {
+  async locate (path: string, fresh: boolean): Promise<Located> {
     const ctx = this.#ctx
     const servers = await ctx.live()
     const [dir, base] = splitClusterPath(path)
@@ -148,7 +174,7 @@ export class UnionListing {
       const known = ctx.locations.get(path)
       if (known !== undefined) {
         const hits = servers.filter((s) => known.includes(s.url)).map((s) => ({ server: s, costMs: ctx.listings.peek(s.url, dir)?.durationMs ?? 0 }))
-        if (hits.length > 0) return { hits, failures: [] }
+        if (hits.length > 0) return { hits, failures: [], holders: [], silent: [] }
       }
     }
     for (const force of fresh ? [true] : [false, true]) {
@@ -169,20 +195,22 @@ export class UnionListing {
       hits.sort((a, b) => a.costMs - b.costMs)
       if (hits.length > 0) {
         ctx.locations.set(path, hits.map((h) => h.server.url))
-        return { hits, failures }
+        return { hits, failures, holders: [], silent: [] }
       }
       if (force) {
+        const holders: NodeFailure[] = []
         for (const url of ctx.locations.peek(path) ?? []) {
           const gone = ctx.seen(url)
           if (gone !== undefined && !servers.includes(gone)) {
-            failures.push({ server: gone, error: new NodeUnreachableError(`${url} holds '${path}' but does not answer`) })
+            holders.push({ server: gone, error: new NodeUnreachableError(`'${path}' is on ${url}, which is not answering`) })
           }
         }
-        return { hits, failures }
+        const silent = this.silent(servers).filter((f) => !holders.some((h) => h.server.url === f.server.url))
+        return { hits, failures, holders, silent }
       }
     }
     /* c8 ignore next */
-    return { hits: [], failures: [] }
+    return { hits: [], failures: [], holders: [], silent: [] }
   }
 
   #listNode (server: DataServerInfo, dir: string, fresh: boolean): Promise<CachedListing> {

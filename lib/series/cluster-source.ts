@@ -2,9 +2,11 @@
  * `ClusterSource`: a series on a PYME cluster (`PYME-CLUSTER://<serverfilter>/<series>`),
  * read through the cluster client: the union listing of every server (fresh, not cached,
  * so a growing series is seen growing), files from wherever they are (local servers' files
- * straight from disk).
+ * straight from disk). Servers that do not answer are remembered from each listing
+ * (`unreachable()`), so the reader can say "on a server that is not answering" rather than
+ * "does not exist".
  */
-import { InvalidArgumentError, NotFoundError } from '../errors.js'
+import { InvalidArgumentError, NodeUnreachableError, NotFoundError } from '../errors.js'
 import { Cluster } from '../cluster/cluster.js'
 import type { ClusterOptions } from '../cluster/cluster-options.js'
 import { formatClusterUri, parseClusterUri } from '../cluster/cluster-uri.js'
@@ -32,6 +34,7 @@ export class ClusterSource implements SeriesSource {
   readonly path: string
   readonly #cluster: Cluster
   readonly #owns: boolean
+  #unreachable: readonly string[] = []
 
   private constructor (cluster: Cluster, owns: boolean, url: string, path: string, settleMs: number) {
     this.#cluster = cluster
@@ -65,8 +68,20 @@ export class ClusterSource implements SeriesSource {
 
   async list (): Promise<readonly string[]> {
     const listing = await this.#cluster.listDirectory(this.path, { fresh: true })
-    if (!listing.exists) throw new NotFoundError(`series ${this.url} does not exist on any server`)
+    const silent = listing.unreachable.map((f) => f.server.url)
+    this.#unreachable = silent
+    if (!listing.exists) {
+      if (silent.length > 0) {
+        throw new NodeUnreachableError(`series ${this.url} is not on any answering server; ${silent.length} server${silent.length === 1 ? '' : 's'} not answering: ${silent.join(', ')}`, { cause: listing.unreachable[0]?.error })
+      }
+      throw new NotFoundError(`series ${this.url} does not exist on any server`)
+    }
     return listing.entries.filter((e) => !e.isDirectory).map((e) => e.name)
+  }
+
+  /** The servers that did not answer the last `list()`. */
+  unreachable (): readonly string[] {
+    return this.#unreachable
   }
 
   async read (name: string): Promise<Uint8Array> {

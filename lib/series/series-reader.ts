@@ -4,7 +4,9 @@
  *
  * Where PYME's `ClusterPZFDataSource` trusts one listing (and so can keep a truncated frame
  * count forever, §8 "Race"), we:
- * - count frames as `max(frame index) + 1` and report the gaps (`missingFrames`);
+ * - count frames as `max(frame index) + 1` and report the gaps: `missingFrames` (absent, for good
+ *   when final_metadata.json records them as never stored) apart from `unreachableFrames` (absent
+ *   from the servers that answered while some server did not: they may be there);
  * - call a series complete only when events.json exists *and* two listings taken
  *   `source.settleMs` apart agree (and, for our own series, reach the `FramesStored` count
  *   recorded in final_metadata.json), re-listing a bounded number of times;
@@ -16,12 +18,13 @@
 import { stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { ClosedError, InvalidArgumentError, NotFoundError } from '../errors.js'
+import { ClosedError, InvalidArgumentError, NodeUnreachableError, NotFoundError } from '../errors.js'
 import { decodePzf, decodePzfInto, decodedPzfLength, type DecodedPzf, type PzfDecodeLimits } from '../pzf/decode-pzf.js'
 import { readPzfHeader } from '../pzf/format.js'
 import { FrameIndexSet } from '../internal/frame-index-set.js'
 import { isClusterUri } from '../cluster/cluster-uri.js'
 import { parseEvents, type SeriesEvent } from '../internal/event-log.js'
+import { inRanges, parseRanges, type FrameRange } from './frame-ranges.js'
 import { FolderSource } from './folder-source.js'
 import { MetaDataHandler } from './metadata-handler.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE, parseFrameFileName } from '../internal/series-layout.js'
@@ -62,8 +65,12 @@ export interface SeriesStatus {
   readonly frameCount: number
   /** Frames `0 .. n-1` that are all present. */
   readonly contiguousFrames: number
-  /** Number of missing indices below `frameCount`. */
+  /** Indices below `frameCount` with no frame file, and none on a server that did not answer (`missingFrames`). */
   readonly missingCount: number
+  /** Indices below `frameCount` with no frame file on the servers that answered, that may be on one that did not (`unreachableFrames`). */
+  readonly unreachableCount: number
+  /** Servers that did not answer the last listing (`http://host:port/`). */
+  readonly unreachableServers: readonly string[]
 }
 
 const MAX_MISSING_LISTED = 1000
@@ -89,6 +96,10 @@ export class SeriesReader {
   #frameCount = 0
   #contiguous = 0
   #closed = false
+  /** Servers that did not answer the last listing. */
+  #unreachable: readonly string[] = []
+  /** final_metadata.json's `pyme-cluster.FramesNotStored`: frames absent for good. */
+  #notStored: FrameRange[] | undefined
   /** The buffer `frames({ reuse: true })` decodes into. */
   #frameBuffer = new Uint8Array(0)
 
@@ -138,6 +149,7 @@ export class SeriesReader {
         text = textDecoder.decode(await source.read(METADATA_FILE))
       } catch (err) {
         if (err instanceof NotFoundError) throw new NotFoundError(`${source.url} is not a series: it has no ${METADATA_FILE}`, { cause: err })
+        if (err instanceof NodeUnreachableError) throw new NodeUnreachableError(`${source.url} cannot be opened: ${err.message}`, { cause: err })
         throw err
       }
       const reader = new SeriesReader(source, owns, MetaDataHandler.parse(text, `${source.url}/${METADATA_FILE}`), options)
@@ -162,12 +174,33 @@ export class SeriesReader {
   /** Frames `0 .. n-1` all present (what a live reader can read without gaps). */
   get contiguousFrames (): number { return this.#contiguous }
 
-  /** Indices below `frameCount` with no frame file (first 1000). */
-  get missingFrames (): number[] { return this.#missing() }
+  /**
+   * Indices below `frameCount` with no frame file (first 1000), except those that may be on a
+   * server that did not answer (`unreachableFrames`): with every server answering, every gap;
+   * else the frames final_metadata.json records as never stored.
+   */
+  get missingFrames (): number[] { return this.#absent(false) }
 
-  #missing (): number[] {
-    const out = this.#present.missing(MAX_MISSING_LISTED)
-    for (let n = this.#present.max + 1; n < this.#frameCount && out.length < MAX_MISSING_LISTED; n++) out.push(n)
+  /**
+   * Indices below `frameCount` not on the servers that answered the last listing, while some
+   * server did not (`unreachableServers`): they may be there (first 1000). Empty when every
+   * server answered.
+   */
+  get unreachableFrames (): number[] { return this.#absent(true) }
+
+  /** Servers that did not answer the last listing (`http://host:port/`). */
+  get unreachableServers (): readonly string[] { return this.#unreachable }
+
+  /** Whether absent frame `n` may be on a server that did not answer (else it is missing). */
+  #mayBeUnreachable (n: number): boolean {
+    return this.#unreachable.length > 0 && !(this.#notStored !== undefined && inRanges(this.#notStored, n))
+  }
+
+  #absent (unreachable: boolean): number[] {
+    const out: number[] = []
+    for (let n = 0; n < this.#frameCount && out.length < MAX_MISSING_LISTED; n++) {
+      if (!this.#present.has(n) && this.#mayBeUnreachable(n) === unreachable) out.push(n)
+    }
     return out
   }
 
@@ -180,26 +213,35 @@ export class SeriesReader {
       const n = parseFrameFileName(name)
       if (n !== undefined) present.add(n)
     }
+    this.#unreachable = this.#source.unreachable?.() ?? []
     return present
   }
 
-  /** Re-lists the series (until it is complete and settled; then it only reports). */
+  /**
+   * Re-lists the series (until it is complete and settled, with every server answering; then
+   * it only reports).
+   */
   async refresh (): Promise<SeriesStatus> {
     this.#assertOpen()
-    if (!this.#complete) {
+    if (!this.#complete || this.#unreachable.length > 0) {
       // events.json is written last, so check it before listing: a listing taken after it
       // exists holds every frame (once the listing has settled).
-      const complete = await this.#source.exists(EVENTS_FILE)
+      const wasComplete = this.#complete
+      const complete = wasComplete || await this.#source.exists(EVENTS_FILE)
       let present = await this.#listFrames()
-      if (complete) {
+      if (complete && (!wasComplete || this.#finalMetadata === undefined)) {
         this.#finalMetadata = await this.#readFinalMetadata()
+        this.#notStored = parseRanges(this.#finalMetadata?.get('pyme-cluster.FramesNotStored'))
+      }
+      if (complete && !wasComplete) {
         const expected = numberEntry(this.#finalMetadata, 'pyme-cluster.FramesStored')
         for (let attempt = 1; attempt < this.#settleAttempts || attempt === 1; attempt++) {
           if (this.#source.settleMs > 0) await sleep(this.#source.settleMs)
           const again = await this.#listFrames()
           const agree = again.count === present.count && again.max === present.max
           present = again
-          if (agree && (expected === undefined || present.count >= expected)) break
+          // Frames on a server that does not answer cannot appear by waiting: agreeing is enough then.
+          if (agree && (expected === undefined || present.count >= expected || this.#unreachable.length > 0)) break
         }
       }
       this.#present = present
@@ -209,11 +251,17 @@ export class SeriesReader {
       const firstMissing = present.missing(1)[0]
       this.#contiguous = firstMissing ?? present.max + 1
     }
+    let unreachableCount = 0
+    if (this.#unreachable.length > 0) {
+      for (let n = 0; n < this.#frameCount; n++) if (!this.#present.has(n) && this.#mayBeUnreachable(n)) unreachableCount++
+    }
     return {
       complete: this.#complete,
       frameCount: this.#frameCount,
       contiguousFrames: this.#contiguous,
-      missingCount: this.#frameCount - this.#present.count
+      missingCount: this.#frameCount - this.#present.count - unreachableCount,
+      unreachableCount,
+      unreachableServers: this.#unreachable
     }
   }
 
@@ -260,14 +308,19 @@ export class SeriesReader {
     if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i > MAX_FRAME_INDEX) {
       throw new InvalidArgumentError(`invalid frame index ${String(i)}: expected an integer 0..${MAX_FRAME_INDEX}`)
     }
+    const never = this.#notStored !== undefined && inRanges(this.#notStored, i) && !this.#present.has(i)
     let bytes: Uint8Array
     try {
+      // A frame recorded as never stored is absent for good: no need to ask servers that do not answer.
+      if (never) throw new NotFoundError(`frame ${i} was never stored`)
       bytes = await this.#source.read(frameFileName(i))
     } catch (err) {
       if (err instanceof NotFoundError) {
-        const why = this.#complete && i < this.#frameCount ? ' (missing from the complete series)' : ''
+        const why = never ? ' (never stored: final_metadata.json records it)' : this.#complete && i < this.#frameCount ? ' (missing from the complete series)' : ''
         throw new NotFoundError(`frame ${i} of ${this.url} does not exist${why}`, { cause: err })
       }
+      // Not "does not exist": the frame may be on a server that does not answer.
+      if (err instanceof NodeUnreachableError) throw new NodeUnreachableError(`frame ${i} of ${this.url}: ${err.message}`, { cause: err })
       throw err
     }
     return bytes

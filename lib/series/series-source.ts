@@ -16,6 +16,11 @@ export interface SeriesSource {
   list (): Promise<readonly string[]>
   /** The bytes of one file of the series; `NotFoundError` when it does not exist. */
   read (name: string): Promise<Uint8Array>
+  /**
+   * Servers that did not answer the last `list()` (`http://host:port/`), for sources spread over
+   * servers: a file missing from the listing may be on one of them. Sources on one disk leave it out.
+   */
+  unreachable?: () => readonly string[]
   /** Whether one file of the series exists. */
   exists (name: string): Promise<boolean>
   /** Releases what the source holds. */

@@ -98,7 +98,8 @@ t.test('a node that dies during listing is skipped and reported, then dropped an
   await removed
   t.equal(cluster.servers().length, 2, 'discovery dropped the dead server at once')
   const again = await cluster.listDirectory('k', { fresh: true })
-  t.same(again.unreachable, [], 'a dropped server is no longer asked')
+  t.same(again.unreachable.map((f) => [f.server.url, f.error.code]), [[dead.url, 'PYME_ERR_NODE_UNREACHABLE']], 'a dropped server is no longer asked, but named: a name it holds is missing')
+  t.match(again.unreachable[0]?.error.message, /is not answering/)
   for (const s of [servers[0]!, servers[2]!]) await s.close()
   await t.rejects(cluster.listdir('k', { fresh: true }), { code: 'PYME_ERR_NODE_UNREACHABLE', message: /no data server of cluster 'testc' answered the listing of 'k\/'/ })
 })

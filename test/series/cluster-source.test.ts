@@ -49,7 +49,7 @@ t.test('a series spread over two servers, read by PYME-CLUSTER:// URI', async (t
   await put(servers[1]!, `${name}/final_metadata.json`, backend.files.get('final_metadata.json')!)
   await put(servers[0]!, `${name}/events.json`, backend.files.get('events.json')!)
   const status = await reader.refresh()
-  t.same(status, { complete: true, frameCount: 40, contiguousFrames: 40, missingCount: 0 })
+  t.same(status, { complete: true, frameCount: 40, contiguousFrames: 40, missingCount: 0, unreachableCount: 0, unreachableServers: [] })
   t.same(await compareReadBack(reader, frames), { read: 40, differing: [] }, 'every frame bit for bit, from whichever server holds it')
   t.same((await reader.events()).map((e) => e.name), ['StartAq'])
   await reader.close()

@@ -100,7 +100,7 @@ t.test('gaps: counted from the highest index, reported, refused when read', asyn
   t.same(reader.missingFrames, [3, 9])
   t.equal(reader.contiguousFrames, 3)
   t.equal(reader.finalMetadata?.get('pyme-cluster.FramesStored'), 10)
-  t.same(await reader.refresh(), { complete: true, frameCount: 10, contiguousFrames: 3, missingCount: 2 })
+  t.same(await reader.refresh(), { complete: true, frameCount: 10, contiguousFrames: 3, missingCount: 2, unreachableCount: 0, unreachableServers: [] })
   await t.rejects(reader.getFrame(3), { code: 'PYME_ERR_NOT_FOUND', message: /frame 3 .*\(missing from the complete series\)/ })
   await t.rejects(reader.getFrame(10), { code: 'PYME_ERR_NOT_FOUND', message: /frame 10 of .* does not exist$/ })
   const got: number[] = []
