@@ -34,7 +34,7 @@ export {
   DestroyedError,
   errorCodes
 } from './errors.js'
-export type { PymeErrorCode, PymeErrorOptions } from './errors.js'
+export type { PymeErrorCode, PymeErrorOptions, StoreReport } from './errors.js'
 
 // PZF codec (also at pyme-cluster/pzf)
 export {
@@ -43,7 +43,7 @@ export {
 } from './pzf/index.js'
 export type {
   PzfEncodeOptions, PzfQuantization, DecodedPzf, PzfDecodeLimits, PzfDecodeOptions, PzfImpl, PzfCompression,
-  PzfDimOrder, PzfDtype, PzfHeader, PzfPixels, PzfEncoderPoolOptions, PzfPoolTaskOptions
+  PzfDimOrder, PzfDtype, PzfHeader, PzfPixels, PzfPixelsOf, PzfEncoderPoolOptions, PzfPoolTaskOptions
 } from './pzf/index.js'
 
 // Cluster paths and PYME-CLUSTER:// URIs
@@ -64,7 +64,8 @@ export type { DataServerInfo, DiscoveryOptions } from './discovery/index.js'
 // Streamer
 export { Streamer } from './streamer/streamer.js'
 export type { PutHint, FrameHint, BarrierOptions } from './streamer/put-arguments.js'
-export type { RetryEvent, NodeDownEvent, OverflowEvent, StreamerEvents } from './streamer/streamer-events.js'
+export type { RetryEvent, NodeDownEvent, AllNodesDownEvent, OverflowEvent, StreamerEvents } from './streamer/streamer-events.js'
+export type { CopiesAck, CopiesOptions, CopyMiss } from './streamer/copy-set.js'
 export { DEFAULT_MEMORY_BUDGET } from './streamer/streamer-options.js'
 export type { StreamerOptions, StreamFilter, EncoderPool, OverflowPolicy } from './streamer/streamer-options.js'
 export type { Clock, ClockTimer } from './internal/clock.js'
@@ -108,5 +109,8 @@ export type { FolderStoreOptions } from './backends/folder-store.js'
 export { newSequenceId, MAX_SEQUENCE_ID } from './backends/sequence-id.js'
 export { ClusterBackend } from './backends/cluster-backend.js'
 export type { ClusterBackendOptions, ClusterBackendReport, ClusterBackendStats, ClusterStreamerTuning } from './backends/cluster-backend.js'
+export type { CopyReport, UnreachableFiles } from './backends/series-placement.js'
+export { throughput } from './backends/throughput-meter.js'
+export type { Throughput } from './backends/throughput-meter.js'
 export { ClusterStore } from './backends/cluster-store.js'
 export type { ClusterTarget } from './backends/cluster-store.js'

@@ -22,6 +22,7 @@
 import type { EventEmitter } from 'node:events'
 import type { PzfPixels } from '../pzf/format.js'
 import type { MetaDataHandler } from '../series/metadata-handler.js'
+import type { Throughput } from './throughput-meter.js'
 
 /** A frame: `Uint16Array` (uint16), `Uint8Array` (uint8) or `Float32Array` (float32). */
 export type FramePixels = PzfPixels
@@ -65,6 +66,10 @@ export interface BackendReport {
 /** A snapshot of a backend's counters. */
 export interface BackendStats {
   readonly state: BackendState
+  /** Recent rates (about the last 5 s): frames/s, raw pixel bytes/s and bytes/s as stored; what the demo shows. */
+  readonly rate: Throughput
+  /** The same rates since `initialize()`. */
+  readonly averageRate: Throughput
   /** Frames accepted by `storeFrame`. */
   readonly framesAccepted: number
   readonly framesStored: number

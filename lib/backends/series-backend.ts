@@ -40,6 +40,7 @@ import type { Backend, BackendReport, BackendState, BackendStats, FailedFile, Fr
 import { FrameIndexSet } from '../internal/frame-index-set.js'
 import { resolveBackendOptions, type ResolvedBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import type { SeriesStore } from './series-store.js'
+import { ThroughputMeter } from './throughput-meter.js'
 
 const MAX_MISSING_LISTED = 1000
 const textEncoder = new TextEncoder()
@@ -94,6 +95,9 @@ export class SeriesBackend extends EventEmitter implements Backend {
   readonly #accepted = new FrameIndexSet()
   /** Frames stored: the others below the frame count go to final_metadata.json as never stored. */
   readonly #stored = new FrameIndexSet()
+  readonly #meter = new ThroughputMeter()
+  /** Pixel bytes of one frame (the raw rate). */
+  readonly #frameBytes: number
   readonly #failed: FailedFile[] = []
   #state: BackendState = 'new'
   #pool: PzfEncoderPool | null = null
@@ -122,6 +126,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     const opts = resolveBackendOptions(options)
     this.#store = store
     this.#opts = opts
+    this.#frameBytes = opts.pixels * bytesPerPixel[opts.dtype]
     this.sequenceId = opts.sequenceId
     this.mdh = options.metadata instanceof MetaDataHandler ? options.metadata : new MetaDataHandler(options.metadata)
     if (opts.pool !== true && opts.pool !== false) this.#pool = opts.pool
@@ -170,6 +175,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
   async #initialize (): Promise<void> {
     this.#state = 'initializing'
     this.#startedAt = performance.now()
+    this.#meter.start(this.#startedAt)
     if (!this.mdh.has('StartTime')) this.mdh.setFloat('StartTime', Date.now() / 1000)
     this.mdh.set('pyme-cluster.Version', version())
     try {
@@ -278,6 +284,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
       this.#stored.add(n)
       this.#files++
       this.#bytes += size
+      this.#meter.sample(performance.now(), this.#framesStored, this.#framesStored * this.#frameBytes, this.#bytes)
       this.emit('stored', name, size)
     } else {
       const error = err instanceof PymeError ? err : new StoreFailedError(`${name} could not be stored: ${err.message}`, [name], undefined, { cause: err })
@@ -389,7 +396,12 @@ export class SeriesBackend extends EventEmitter implements Backend {
   }
 
   stats (): BackendStats {
+    const now = performance.now()
+    const frames = this.#framesStored
+    const raw = frames * this.#frameBytes
     return {
+      rate: this.#meter.recent(now, frames, raw, this.#bytes),
+      averageRate: this.#meter.average(now, frames, raw, this.#bytes),
       state: this.#state,
       framesAccepted: this.#accepted.count,
       framesStored: this.#framesStored,

@@ -28,7 +28,8 @@ import { SeriesReader } from '../series/series-reader.js'
 import type { CliIo, Command } from './command.js'
 import { DemoCamera } from './demo-camera.js'
 import { startDemoCluster, type DemoCluster, type DemoServerMode } from './demo-cluster.js'
-import { cameraVerdicts, formatTable, mb, progressLine, type CameraVerdict } from './demo-report.js'
+import { cameraVerdicts, formatTable, progressLine, rateText, type CameraVerdict } from './demo-report.js'
+import { throughput } from '../backends/throughput-meter.js'
 import { stoppedExit } from './closed-output.js'
 import { DEMO_USAGE, parseDemoArgs, type DemoSettings } from './demo-settings.js'
 import { VERIFY_BAD_HEADER, VERIFY_OK, type DemoVerifyArg } from './demo-verify.js'
@@ -66,7 +67,6 @@ function seriesName (): string {
 }
 
 async function acquire (s: DemoSettings, backend: ClusterBackend, camera: DemoCamera, io: CliIo): Promise<Acquisition> {
-  const frameBytes = s.width * s.height * 2
   const rate = s.rate
   const due = s.frames ?? (rate === null ? null : Math.max(1, Math.round(rate * s.seconds)))
   // The camera stops at --seconds even if behind (that shortfall is what the demo shows), but a
@@ -88,8 +88,7 @@ async function acquire (s: DemoSettings, backend: ClusterBackend, camera: DemoCa
       frames: n,
       target: due,
       stored: st.framesStored,
-      rawBytes: st.framesStored * frameBytes,
-      wireBytes: st.bytesStored,
+      rate: st.rate,
       pending: st.pendingFrames,
       dropped: (st.stream?.dropped ?? 0) + st.framesFailed
     })
@@ -197,7 +196,6 @@ function summary (r: DemoResult): string {
   const a = r.acquisition
   const frameBytes = s.width * s.height * 2
   const stored = a.report.frames
-  const wire = a.report.stream?.bytes ?? a.report.bytes
   const pace = s.rate === null ? 'as fast as it goes (--rate max)' : `paced at ${s.rate} fps`
   const mode = s.quantization === null ? s.compression : `huffman + sqrt quantisation (offset ${s.quantization.offset}, scale ${s.quantization.scale})`
   const where = r.cluster.mode === null
@@ -210,8 +208,7 @@ function summary (r: DemoResult): string {
     '',
     `acquired  ${a.acquired}${a.due === null ? '' : ` of ${a.due} frames due`}` +
       (s.rate === null ? '' : `, camera lag up to ${(a.maxLagMs / 1000).toFixed(2)} s`),
-    `stored    ${stored} frames in ${a.seconds.toFixed(1)} s: ${(stored / a.seconds).toFixed(1)} fps, ${mb(stored * frameBytes / a.seconds)} MB/s raw, ` +
-      `${mb(wire / a.seconds)} MB/s on the wire (ratio ${(stored * frameBytes / Math.max(1, a.report.bytes)).toFixed(2)})`
+    `stored    ${stored} frames in ${a.seconds.toFixed(1)} s: ${rateText(throughput(stored, stored * frameBytes, a.report.bytes, a.seconds * 1000))}`
   ]
   const v = r.verification
   if (v !== null) {
@@ -258,7 +255,7 @@ async function runDemo (args: readonly string[], io: CliIo): Promise<number> {
     const acquisition = await acquire(s, backend, camera, io)
     const verification = io.signal.aborted ? null : await verify(s, pool, backend.getURL(), servers, backend.sequenceId, acquisition.acquired)
     const frameBytes = s.width * s.height * 2
-    const capacity = acquisition.report.frames * frameBytes / acquisition.seconds
+    const capacity = throughput(acquisition.report.frames, acquisition.report.frames * frameBytes, acquisition.report.bytes, acquisition.seconds * 1000).rawBytesPerSecond
     // Kept pace: every due frame taken, and the last one stored soon after it was due (a queue
     // that grew would finish late). The grace covers one stall, not a sustained shortfall.
     const keptPace = s.rate !== null && acquisition.due !== null && acquisition.acquired === acquisition.due &&

@@ -1,3 +1,5 @@
+import type { Throughput } from '../backends/throughput-meter.js'
+
 /**
  * What the demo prints: the live progress line and the summary with the camera table.
  * Camera data rates are pixel bytes per second at full frame and full speed, from the
@@ -80,18 +82,21 @@ export interface DemoProgress {
   /** Frames due so far (paced runs) or planned; null when open-ended. */
   readonly target: number | null
   readonly stored: number
-  readonly rawBytes: number
-  readonly wireBytes: number
+  /** The backend's recent rates (`stats().rate`): what an application shows too. */
+  readonly rate: Throughput
   /** Frames accepted and not yet stored. */
   readonly pending: number
   readonly dropped: number
 }
 
+/** The rates as the demo prints them: `12.0 fps  24.6 MB/s raw  10.2 MB/s wire  ratio 2.41`. */
+export function rateText (r: Throughput): string {
+  const ratio = r.wireBytesPerSecond > 0 ? (r.rawBytesPerSecond / r.wireBytesPerSecond).toFixed(2) : '-'
+  return `${r.framesPerSecond.toFixed(1)} fps  ${mb(r.rawBytesPerSecond)} MB/s raw  ${mb(r.wireBytesPerSecond)} MB/s wire  ratio ${ratio}`
+}
+
 /** One progress line (no line end). */
 export function progressLine (p: DemoProgress): string {
-  const s = Math.max(p.elapsedS, 1e-3)
-  const ratio = p.wireBytes > 0 ? (p.rawBytes / p.wireBytes).toFixed(2) : '-'
   const of = p.target === null ? '' : `/${p.target}`
-  return `${p.elapsedS.toFixed(1).padStart(5)} s  frames ${p.frames}${of}  stored ${p.stored}  ${(p.stored / s).toFixed(1)} fps  ` +
-    `${mb(p.rawBytes / s)} MB/s raw  ${mb(p.wireBytes / s)} MB/s wire  ratio ${ratio}  queue ${p.pending}  dropped ${p.dropped}`
+  return `${p.elapsedS.toFixed(1).padStart(5)} s  frames ${p.frames}${of}  stored ${p.stored}  ${rateText(p.rate)}  queue ${p.pending}  dropped ${p.dropped}`
 }

@@ -44,13 +44,13 @@ export interface PzfDecodeOptions extends PzfDecodeLimits {
   readonly impl?: PzfImpl
 }
 
-/** A decoded frame. */
-export interface DecodedPzf {
+/** A decoded frame; `T` is its pixel array when known (a `SeriesReader` opened with a `dtype`). */
+export interface DecodedPzf<T extends PzfPixels = PzfPixels> {
   /**
    * The pixels in the stored memory order (`dimOrder`): fresh memory from `decodePzf`, a
    * view of the target's memory from `decodePzfInto`.
    */
-  readonly data: PzfPixels
+  readonly data: T
   /** `[Width, Height, Depth]` (PYME's `(x, y, z)`; Depth is 1 for 2-D frames). */
   readonly shape: readonly [number, number, number]
   readonly dimOrder: PzfDimOrder

@@ -17,6 +17,9 @@ export type PzfDtype = 'uint8' | 'uint16' | 'float32'
 /** Typed arrays the codec reads and returns. */
 export type PzfPixels = Uint8Array | Uint16Array | Float32Array
 
+/** The typed array of a dtype: `PzfPixelsOf<'uint16'>` is `Uint16Array`. */
+export type PzfPixelsOf<D extends PzfDtype> = { readonly uint8: Uint8Array, readonly uint16: Uint16Array, readonly float32: Float32Array }[D]
+
 /** Data section layouts (header `DataCompression` 0, 1, 2). */
 export type PzfCompression = 'raw' | 'huffman' | 'huffman-chunks'
 

@@ -13,14 +13,16 @@
  * - read metadata leniently (`NaN`, big ints, float-ness kept).
  *
  * Frames are decoded with `decodePzf` and returned in its shape (`data` in the stored memory
- * order, `shape [Width, Height, Depth]`); PYME series and ours alike.
+ * order, `shape [Width, Height, Depth]`); PYME series and ours alike. Opened with a `dtype`, the
+ * reader is a `SeriesReader<Uint16Array>` (say) and checks every frame against it, so
+ * `frame.data` is typed without a cast.
  */
 import { stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { ClosedError, InvalidArgumentError, NodeUnreachableError, NotFoundError } from '../errors.js'
+import { ClosedError, InvalidArgumentError, NodeUnreachableError, NotFoundError, SeriesFormatError } from '../errors.js'
 import { decodePzf, decodePzfInto, decodedPzfLength, type DecodedPzf, type PzfDecodeLimits } from '../pzf/decode-pzf.js'
-import { readPzfHeader } from '../pzf/format.js'
+import { readPzfHeader, type PzfDtype, type PzfPixels, type PzfPixelsOf } from '../pzf/format.js'
 import { FrameIndexSet } from '../internal/frame-index-set.js'
 import { isClusterUri } from '../cluster/cluster-uri.js'
 import { parseEvents, type SeriesEvent } from '../internal/event-log.js'
@@ -33,6 +35,12 @@ import type { SeriesSource } from './series-source.js'
 
 /** Options of `SeriesReader`; `cluster`, `servers` and `settleMs` apply to `PYME-CLUSTER://` URIs. */
 export interface SeriesReaderOptions extends ClusterSourceOptions {
+  /**
+   * The pixel type the series must have: the reader is then typed by it (`frame.data` a
+   * `Uint16Array` for `'uint16'`) and refuses a frame of another type (`SeriesFormatError`; at
+   * open when metadata.json records another `pyme-cluster.DataType`). @default any type (`PzfPixels`)
+   */
+  readonly dtype?: PzfDtype
   /** Limits for every frame decode (`decodePzf`). @default decodePzf's defaults */
   readonly limits?: PzfDecodeLimits
   /**
@@ -81,7 +89,10 @@ function numberEntry (mdh: MetaDataHandler | undefined, key: string): number | u
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined
 }
 
-export class SeriesReader {
+const DTYPES: ReadonlySet<unknown> = new Set(['uint8', 'uint16', 'float32'])
+
+/** A series read back; `T` is the pixel array of its frames (`PzfPixels`, any, unless opened with a `dtype`). */
+export class SeriesReader<T extends PzfPixels = PzfPixels> {
   /** The series URL (`file:///…`, `PYME-CLUSTER://…`, `memory://…`). */
   readonly url: string
   /** metadata.json, read leniently. */
@@ -90,6 +101,7 @@ export class SeriesReader {
   readonly #ownsSource: boolean
   readonly #limits: PzfDecodeLimits | undefined
   readonly #settleAttempts: number
+  readonly #dtype: PzfDtype | undefined
   #present = new FrameIndexSet()
   #complete = false
   #finalMetadata: MetaDataHandler | undefined
@@ -110,6 +122,7 @@ export class SeriesReader {
     this.metadata = metadata
     this.#limits = options.limits
     this.#settleAttempts = options.settleAttempts ?? 5
+    this.#dtype = options.dtype
   }
 
   /**
@@ -119,6 +132,8 @@ export class SeriesReader {
    * local `.h5` file (PYME's HDF5 series layout), or a `file://` URL. Reads metadata.json (a `NotFoundError` when there is none: not a series)
    * and lists the frames.
    */
+  static async open<D extends PzfDtype> (uriOrPath: string, options: SeriesReaderOptions & { readonly dtype: D }): Promise<SeriesReader<PzfPixelsOf<D>>>
+  static async open (uriOrPath: string, options?: SeriesReaderOptions): Promise<SeriesReader>
   static async open (uriOrPath: string, options: SeriesReaderOptions = {}): Promise<SeriesReader> {
     if (typeof uriOrPath !== 'string' || uriOrPath === '') throw new InvalidArgumentError('invalid series: expected a path or URI')
     if (isClusterUri(uriOrPath)) {
@@ -136,6 +151,8 @@ export class SeriesReader {
   }
 
   /** Opens a series through any `SeriesSource` (e.g. `MemoryBackend.source`); the caller keeps owning it. */
+  static async fromSource<D extends PzfDtype> (source: SeriesSource, options: SeriesReaderOptions & { readonly dtype: D }): Promise<SeriesReader<PzfPixelsOf<D>>>
+  static async fromSource (source: SeriesSource, options?: SeriesReaderOptions): Promise<SeriesReader>
   static async fromSource (source: SeriesSource, options: SeriesReaderOptions = {}): Promise<SeriesReader> {
     return await SeriesReader.#open(source, false, options)
   }
@@ -143,6 +160,7 @@ export class SeriesReader {
   static async #open (source: SeriesSource, owns: boolean, options: SeriesReaderOptions): Promise<SeriesReader> {
     const attempts = options.settleAttempts ?? 5
     if (!Number.isSafeInteger(attempts) || attempts < 1) throw new InvalidArgumentError('invalid settleAttempts: expected an integer >= 1')
+    if (options.dtype !== undefined && !DTYPES.has(options.dtype)) throw new InvalidArgumentError("invalid dtype: expected 'uint8', 'uint16' or 'float32'")
     try {
       let text: string
       try {
@@ -152,7 +170,12 @@ export class SeriesReader {
         if (err instanceof NodeUnreachableError) throw new NodeUnreachableError(`${source.url} cannot be opened: ${err.message}`, { cause: err })
         throw err
       }
-      const reader = new SeriesReader(source, owns, MetaDataHandler.parse(text, `${source.url}/${METADATA_FILE}`), options)
+      const metadata = MetaDataHandler.parse(text, `${source.url}/${METADATA_FILE}`)
+      const recorded = metadata.get('pyme-cluster.DataType')
+      if (options.dtype !== undefined && typeof recorded === 'string' && recorded !== options.dtype) {
+        throw new SeriesFormatError(`${source.url} holds ${recorded} frames, not the ${options.dtype} asked for`)
+      }
+      const reader = new SeriesReader(source, owns, metadata, options)
       await reader.refresh()
       return reader
     } catch (err) {
@@ -279,24 +302,32 @@ export class SeriesReader {
   }
 
   /** Reads and decodes frame `i`. `NotFoundError` when it does not exist, `PzfFormatError` when it is not valid PZF. */
-  async getFrame (i: number): Promise<DecodedPzf> {
-    return decodePzf(await this.getFrameBytes(i), this.#limits)
+  async getFrame (i: number): Promise<DecodedPzf<T>> {
+    return decodePzf(this.#typed(i, await this.getFrameBytes(i)), this.#limits) as DecodedPzf<T>
+  }
+
+  /** The frame's bytes, once its header says it has the pixel type the reader was opened for. */
+  #typed (i: number, bytes: Uint8Array): Uint8Array {
+    if (this.#dtype === undefined) return bytes
+    const dtype = readPzfHeader(bytes).dtype
+    if (dtype !== this.#dtype) throw new SeriesFormatError(`frame ${i} of ${this.url} is ${dtype}, not the ${this.#dtype} asked for`)
+    return bytes
   }
 
   /**
    * Reads frame `i` and decodes it into `target` (`decodePzfInto`: no pixel allocation;
    * size it with `decodedPzfLength`). The result's `data` is a view of `target`.
    */
-  async getFrameInto (i: number, target: Uint8Array | Uint16Array | Float32Array): Promise<DecodedPzf> {
-    return decodePzfInto(await this.getFrameBytes(i), target, this.#limits)
+  async getFrameInto (i: number, target: T): Promise<DecodedPzf<T>> {
+    return decodePzfInto(this.#typed(i, await this.getFrameBytes(i)), target, this.#limits) as DecodedPzf<T>
   }
 
   /** Frame `i` decoded into the reader's own buffer, grown (x2) to fit and kept. */
-  async #getFrameReused (i: number): Promise<DecodedPzf> {
-    const bytes = await this.getFrameBytes(i)
+  async #getFrameReused (i: number): Promise<DecodedPzf<T>> {
+    const bytes = this.#typed(i, await this.getFrameBytes(i))
     const length = decodedPzfLength(readPzfHeader(bytes), this.#limits)
     if (this.#frameBuffer.length < length) this.#frameBuffer = new Uint8Array(Math.max(length, 2 * this.#frameBuffer.length))
-    return decodePzfInto(bytes, this.#frameBuffer, this.#limits)
+    return decodePzfInto(bytes, this.#frameBuffer, this.#limits) as DecodedPzf<T>
   }
 
   /**
@@ -331,7 +362,7 @@ export class SeriesReader {
    * frame rejects with `NotFoundError`); an incomplete one yields its contiguous frames, and
    * with `follow` keeps re-listing every `pollMs` until the series is complete.
    */
-  async * frames (options: SeriesFramesOptions = {}): AsyncGenerator<DecodedPzf, void, undefined> {
+  async * frames (options: SeriesFramesOptions = {}): AsyncGenerator<DecodedPzf<T>, void, undefined> {
     const pollMs = options.pollMs ?? 1000
     if (!Number.isFinite(pollMs) || pollMs < 0) throw new InvalidArgumentError('invalid pollMs: expected a number >= 0')
     let i = 0

@@ -8,6 +8,7 @@ import { countVerified, demoCommand, demoFailure } from '../../lib/cli/demo-comm
 import { StoreFailedError, VerificationError } from '../../lib/errors.js'
 import { DemoCamera, expectedFrame } from '../../lib/cli/demo-camera.js'
 import { cameraBytesPerSecond, cameraVerdicts, CAMERAS, progressLine } from '../../lib/cli/demo-report.js'
+import { throughput } from '../../lib/backends/throughput-meter.js'
 import { quantisationBound, verifyDemoFrame, VERIFY_BAD_HEADER, VERIFY_DIFFERS, VERIFY_OK } from '../../lib/cli/demo-verify.js'
 import { encodePzf } from '../../lib/pzf/encode-pzf.js'
 import { startDataServers } from '../helpers/data-servers.js'
@@ -175,5 +176,7 @@ t.test('camera, check and report units', async (t) => {
   const fast = cameraVerdicts({ rawBytesPerSecond: 1e9, keptPace: false })
   t.same(fast.map((c) => c.verdict), ['sustained', 'sustained', 'sustained', 'not sustained', 'not sustained'])
   t.same(cameraVerdicts({ rawBytesPerSecond: 839e6, keptPace: true }).map((c) => c.verdict).slice(0, 3), ['sustained', 'sustained', 'not measured'])
-  t.match(progressLine({ elapsedS: 0, frames: 0, target: null, stored: 0, rawBytes: 0, wireBytes: 0, pending: 0, dropped: 0 }), /frames 0 {2}stored 0 .*ratio -/)
+  t.match(progressLine({ elapsedS: 0, frames: 0, target: null, stored: 0, rate: throughput(0, 0, 0, 0), pending: 0, dropped: 0 }), /frames 0 {2}stored 0 .*ratio -/)
+  t.match(progressLine({ elapsedS: 2, frames: 20, target: 40, stored: 20, rate: throughput(20, 20e6, 10e6, 2000), pending: 0, dropped: 0 }),
+    /frames 20\/40 {2}stored 20 {2}10\.0 fps {2}10\.0 MB\/s raw {2}5\.0 MB\/s wire {2}ratio 2\.00/)
 })
