@@ -122,13 +122,12 @@ export class ItemRouter {
     }
   }
 
-  /** Takes the parked files `drop` selects (a close deadline), calling `fail` on each; the others stay. */
-  failParked (drop: (item: StreamItem) => boolean, fail: (item: StreamItem) => void): void {
-    // Bounded by the count at entry; files parked meanwhile (by a failure's consequences) stay.
+  /** Takes the parked files `drop` selects (a close deadline), handing each to `take`; the others stay, in order. */
+  failParked (drop: (item: StreamItem) => boolean, take: (item: StreamItem) => void): void {
     for (let n = this.#parked.length; n > 0; n--) {
       const item = this.#parked.shift() as StreamItem
       if (item.settled) continue
-      if (drop(item)) fail(item)
+      if (drop(item)) take(item)
       else this.#parked.push(item)
     }
   }
