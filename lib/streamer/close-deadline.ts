@@ -48,7 +48,7 @@ export function takeHeld (router: ItemRouter, pipeline: AckPipeline, due: (item:
   const held: StreamItem[] = []
   for (const p of router.pushers) p.held(held)
   const out = held.filter(due)
-  router.failParked(due, (item) => { out.push(item) })
+  router.takeParked(due, (item) => { out.push(item) })
   out.push(...pipeline.takeVerifying(due))
   return out
 }

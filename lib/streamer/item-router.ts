@@ -123,7 +123,7 @@ export class ItemRouter {
   }
 
   /** Takes the parked files `drop` selects (a close deadline), handing each to `take`; the others stay, in order. */
-  failParked (drop: (item: StreamItem) => boolean, take: (item: StreamItem) => void): void {
+  takeParked (drop: (item: StreamItem) => boolean, take: (item: StreamItem) => void): void {
     for (let n = this.#parked.length; n > 0; n--) {
       const item = this.#parked.shift() as StreamItem
       if (item.settled) continue
