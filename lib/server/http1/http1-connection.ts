@@ -50,9 +50,16 @@ const LF = 10
 interface Answer {
   readonly req: Http1Request | null
   readonly res: Http1Response | null
+  /** Bytes held until it is this answer's turn. */
   out: Array<Buffer | string>
+  outBytes: number
+  /** Its writer was told to wait: 'drain' once its turn comes. */
+  wait: boolean
   done: boolean
 }
+
+/** Bytes an answer that is not yet at the front may hold before its writer is told to wait. */
+const HELD_OUT = 1 << 20
 
 function rawFailure (status: number, reason: string): string {
   const body = `${status} ${reason}\n`
@@ -271,7 +278,7 @@ export class Http1Connection {
     }
     const req = new Http1Request(head, this)
     const res = new Http1Response(this, head.method === 'HEAD', head.keepAlive)
-    this.#answers.push({ req, res, out: [], done: false })
+    this.#answers.push({ req, res, out: [], outBytes: 0, wait: false, done: false })
     this.#unanswered++
     this.#closeAfter = !head.keepAlive
     if (head.chunked) {
@@ -351,7 +358,7 @@ export class Http1Connection {
     this.#state = DONE
     this.#closeAfter = false
     this.#accLen = 0
-    this.#answers.push({ req: null, res: null, out: [rawFailure(status, reason)], done: true })
+    this.#answers.push({ req: null, res: null, out: [rawFailure(status, reason)], outBytes: 0, wait: false, done: true })
     this.#flush()
     return Number.MAX_SAFE_INTEGER
   }
@@ -420,7 +427,10 @@ export class Http1Connection {
     if (last) answer.done = true
     if (i !== this.#first) {
       if (data.length > 0) answer.out.push(data)
-      return true
+      answer.outBytes += data.length
+      if (answer.outBytes < HELD_OUT) return true
+      answer.wait = true
+      return false
     }
     const ok = data.length === 0 ? true : this.socket.write(data as Buffer)
     if (last) this.#flush()
@@ -433,7 +443,14 @@ export class Http1Connection {
       const answer = this.#answers[this.#first] as Answer
       for (const piece of answer.out) this.socket.write(piece as Buffer)
       answer.out = []
-      if (!answer.done) return
+      answer.outBytes = 0
+      if (!answer.done) {
+        if (answer.wait) {
+          answer.wait = false
+          answer.res?.emit('drain')
+        }
+        return
+      }
       this.#first++
       const res = answer.res
       if (res === null) {
