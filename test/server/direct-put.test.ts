@@ -1,12 +1,11 @@
 // The direct write-once PUT (direct-put.ts): uploads into a directory the server already knows,
 // written from the engine's read buffer. Same guarantees as the general path: commits in
 // connection order, 405 for a name taken, nothing left of a cut or failed upload, 507 when full.
-import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { startDataServerForTest } from '../helpers/data-servers.js'
+import { mountSmallTmpfs } from '../helpers/small-tmpfs.js'
 import { WireClient, streamerPut } from './pyme-wire-client.js'
 import { nextRequest } from './request-events.js'
 
@@ -60,17 +59,11 @@ t.test('a direct upload cut short (large or small) leaves nothing, and the name 
 })
 
 t.test('disk full on the direct path: 507, nothing left, the connection serves on', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'pyme-direct-full-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const mnt = join(dir, 'small')
-  await mkdir(mnt)
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'ignore' })
-  } catch {
+  const mnt = await mountSmallTmpfs(t, '2m')
+  if (mnt === undefined) {
     t.pass('skipped: cannot mount a small tmpfs here (needs root); ENOSPC maps to 507 in the unit tests')
     return
   }
-  t.teardown(() => { execFileSync('umount', ['-l', mnt], { stdio: 'ignore' }) })
   const s = await startDataServerForTest(t, { root: mnt })
   const c = await WireClient.connect(s.port)
   t.teardown(() => c.destroy())
