@@ -88,6 +88,8 @@ export class Http1Connection {
   #stash: Buffer | null = null
   #stashAt = 0
   #consuming = false
+  /** Answer text written during the current read, not yet handed to the socket. */
+  #batch = ''
   #eof = false
   #closed = false
 
@@ -114,15 +116,32 @@ export class Http1Connection {
   /** Bytes read from the socket (a view valid during the call). Returns false to stop reading. */
   onRead (buf: Buffer, start: number, end: number): boolean {
     if (this.#closed) return false
-    this.socket.cork()
     this.#consuming = true
     try {
       this.#consume(buf, start, end)
     } finally {
       this.#consuming = false
-      this.socket.uncork()
+      this.#writeBatch()
     }
     return !this.#paused
+  }
+
+  // Answer heads written while one read is consumed leave together, in one system call (cheaper
+  // than cork/uncork's writev for what is usually one short string).
+  #writeBatch (): void {
+    if (this.#batch === '') return
+    const text = this.#batch
+    this.#batch = ''
+    if (!this.#closed) this.socket.write(text, 'latin1')
+  }
+
+  #write (data: Buffer | string): boolean {
+    if (typeof data === 'string' && this.#consuming) {
+      this.#batch += data
+      return true
+    }
+    this.#writeBatch()
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data)
   }
 
   /** Continues reading after a pause asked for by a body reader. */
@@ -377,7 +396,10 @@ export class Http1Connection {
   }
 
   #endWhenAnswered (): void {
-    if (this.#first === this.#answers.length && !this.#closed) this.socket.end()
+    if (this.#first === this.#answers.length && !this.#closed) {
+      this.#writeBatch()
+      this.socket.end()
+    }
   }
 
   // After an answer that ends the connection (as node:http's destroySoon): FIN, then gone.
@@ -385,11 +407,12 @@ export class Http1Connection {
     // A request already refused behind it is still answered (as Node's parser did).
     for (let i = this.#first; i < this.#answers.length; i++) {
       const answer = this.#answers[i] as Answer
-      if (answer.res === null) for (const piece of answer.out) this.socket.write(piece as Buffer)
+      if (answer.res === null) for (const piece of answer.out) this.#write(piece)
       else answer.res.gone()
     }
     this.#answers.length = 0
     this.#first = 0
+    this.#writeBatch()
     this.socket.end()
     if (this.socket.writableFinished) this.socket.destroy()
     else this.socket.once('finish', () => { this.socket.destroy() })
@@ -432,7 +455,7 @@ export class Http1Connection {
       answer.wait = true
       return false
     }
-    const ok = data.length === 0 ? true : this.socket.write(data as Buffer)
+    const ok = data.length === 0 ? true : this.#write(data)
     if (last) this.#flush()
     return ok
   }
@@ -441,7 +464,7 @@ export class Http1Connection {
   #flush (): void {
     while (this.#first < this.#answers.length && !this.#closed) {
       const answer = this.#answers[this.#first] as Answer
-      for (const piece of answer.out) this.socket.write(piece as Buffer)
+      for (const piece of answer.out) this.#write(piece)
       answer.out = []
       answer.outBytes = 0
       if (!answer.done) {
@@ -455,6 +478,7 @@ export class Http1Connection {
       const res = answer.res
       if (res === null) {
         // A raw failure: nothing more is owed or read.
+        this.#writeBatch()
         this.socket.end()
         this.#answers.length = 0
         this.#first = 0
