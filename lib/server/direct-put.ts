@@ -6,7 +6,7 @@
  *
  *   head parsed ─► known directory? open(.pyme-tmp-…, O_EXCL, 0440)  (else: the general path)
  *   body pieces ─► ≤ 1 MiB: write() from the read buffer, synchronously
- *                  > 1 MiB: copied into pooled 1 MiB buffers, written on libuv's pool (pooled-file-writer.ts)
+ *                  > 1 MiB: read into pooled 1 MiB buffers, written on libuv's pool (pooled-file-writer.ts)
  *   body end ──► [fsync] close ─► after the previous request: link(temp, name) ─► unlink(temp) ─► 200
  *
  * `link()` refuses an existing name (EEXIST → 405), so no lstat before the body is needed: a
@@ -121,6 +121,14 @@ class DirectPut implements DirectBodySink {
       this.#failure = failureForFsError(err)
     }
     return true
+  }
+
+  target (max: number): Buffer | undefined {
+    return this.#writer?.target(max)
+  }
+
+  filled (n: number): boolean {
+    return this.#writer?.filled(n) ?? true
   }
 
   end (): void {

@@ -1,10 +1,11 @@
 /**
- * Writes a large request body to an open file from the HTTP engine's read buffer: each piece is
- * copied into a pooled 1 MiB buffer (memory touched before: the copy costs a fraction of what
- * a fresh allocation per piece did), and each full buffer goes to the file with one positioned
- * write on libuv's pool, one at a time, in order:
+ * Writes a large request body to an open file: the connection reads the body straight into pooled
+ * 1 MiB buffers (memory touched before, never allocated per piece; only the part that came with
+ * the request's head is copied), and each full buffer goes to the file with one positioned write
+ * on libuv's pool, one at a time, in order:
  *
- *   write(view) ─copy─► [filling] ─full─► queue ─► write(fd, buf, pos) ─done─► buffer back to the pool
+ *   target() ◄─ the socket reads into [filling] directly (no copy); write(view) copies what came another way
+ *   [filling] ─full─► queue ─► write(fd, buf, pos) ─done─► buffer back to the pool
  *        └ false once HOLD buffers are out: the connection stops reading until 'resume'
  *   end(cb) ─► the last part written ─► cb(err)
  *
@@ -61,6 +62,30 @@ export class PooledFileWriter {
       start += n
       if (this.#filled === size) this.#enqueue()
     }
+    if (this.#held < HOLD) return true
+    this.#paused = true
+    return false
+  }
+
+  /**
+   * Where the next `max` bytes or fewer may be read to directly (no copy): the free part of the
+   * buffer being filled. Undefined once writing has stopped or failed.
+   */
+  target (max: number): Buffer | undefined {
+    if (this.#error !== null || this.#stopped) return undefined
+    if (this.#cur === null) {
+      this.#cur = Buffer.from(this.#pool.acquire())
+      this.#filled = 0
+      this.#held++
+    }
+    return this.#cur.subarray(this.#filled, this.#filled + Math.min(max, this.#cur.length - this.#filled))
+  }
+
+  /** `n` bytes were read into the last `target`; false asks the reader to pause. */
+  filled (n: number): boolean {
+    if (this.#cur === null) return true
+    this.#filled += n
+    if (this.#filled === this.#cur.length) this.#enqueue()
     if (this.#held < HOLD) return true
     this.#paused = true
     return false

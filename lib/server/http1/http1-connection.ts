@@ -126,6 +126,31 @@ export class Http1Connection {
     return !this.#paused
   }
 
+  /**
+   * The buffer the next read should fill: while a body whose sink offers its own buffers is
+   * read, a part of one of those (so the body is never copied); undefined for the shared one.
+   */
+  readTarget (): Buffer | undefined {
+    if (this.#state !== BODY || this.#paused || this.#closed) return undefined
+    return this.#req?.bodyTarget(this.#remaining)
+  }
+
+  /** `n` body bytes were read into the buffer `readTarget` gave. Returns false to stop reading. */
+  onDirectRead (n: number): boolean {
+    if (this.#closed) return false
+    const req = this.#req as Http1Request
+    this.#consuming = true
+    try {
+      this.#remaining -= n
+      if (!req.filledTarget(n)) this.#paused = true
+      if (this.#remaining === 0) this.#bodyDone()
+    } finally {
+      this.#consuming = false
+      this.#writeBatch()
+    }
+    return !this.#paused
+  }
+
   // Answer heads written while one read is consumed leave together, in one system call (cheaper
   // than cork/uncork's writev for what is usually one short string).
   #writeBatch (): void {

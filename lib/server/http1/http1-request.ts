@@ -27,6 +27,10 @@ export interface DirectBodySink {
   end (): void
   /** The body will not be complete (client gone, framing broken). */
   abort (): void
+  /** Optional: a buffer of at most `max` bytes the next read may fill with body bytes directly. */
+  target?: (max: number) => Buffer | undefined
+  /** `n` body bytes were read into the last target. Returns false to stop reading. */
+  filled?: (n: number) => boolean
 }
 
 /** What a request needs of its connection. */
@@ -93,6 +97,16 @@ export class Http1Request extends EventEmitter {
     if (this.#keptBytes < HIGH_WATER) return true
     this.#starved = true
     return false
+  }
+
+  /** @internal Where the next read may put up to `max` body bytes directly (see DirectBodySink.target). */
+  bodyTarget (max: number): Buffer | undefined {
+    return this.#sink?.target?.(max)
+  }
+
+  /** @internal `n` body bytes were read into the last `bodyTarget`. */
+  filledTarget (n: number): boolean {
+    return this.#sink?.filled?.(n) ?? true
   }
 
   /** @internal The whole body has arrived. */

@@ -54,7 +54,9 @@ export class Http1Server implements ConnectionHost {
 
   #accept (accepted: Socket): void {
     let socket = accepted
-    let conn: Http1Connection
+    // Made after its socket: the socket asks for its first read buffer when it is made.
+    let conn: Http1Connection | undefined
+    const shared = this.#shared
     const handle = (accepted as unknown as SocketWithHandle)._handle
     if (this.#useShared && handle !== undefined && handle !== null && typeof handle.readStart === 'function') {
       ;(accepted as unknown as SocketWithHandle)._handle = null
@@ -65,17 +67,19 @@ export class Http1Server implements ConnectionHost {
         readable: true,
         writable: true,
         onread: {
-          buffer: this.#shared,
-          callback: (n: number, buf: Uint8Array) => conn.onRead((buf as Buffer).subarray(0, n), 0, n)
+          // Called after every read for the buffer of the next: a large upload's own, or the shared one.
+          buffer: () => conn?.readTarget() ?? shared,
+          callback: (n: number, buf: Uint8Array) => buf === shared ? conn?.onRead(shared.subarray(0, n), 0, n) : conn?.onDirectRead(n)
         }
       } as ConstructorParameters<typeof Socket>[0])
     } else {
-      socket.on('data', (data: Buffer) => { if (!conn.onRead(data, 0, data.length)) socket.pause() })
+      socket.on('data', (data: Buffer) => { if (conn?.onRead(data, 0, data.length) === false) socket.pause() })
       socket.resume()
     }
     socket.setNoDelay(true)
-    conn = new Http1Connection(socket, this)
-    this.#connections.add(conn)
+    const made = new Http1Connection(socket, this)
+    conn = made
+    this.#connections.add(made)
   }
 
   onRequest (req: Http1Request, res: Http1Response): void {
