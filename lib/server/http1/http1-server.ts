@@ -55,6 +55,7 @@ export class Http1Server implements ConnectionHost {
   #accept (accepted: Socket): void {
     let socket = accepted
     // Made after its socket: the socket asks for its first read buffer when it is made.
+    // eslint-disable-next-line prefer-const -- assigned once the socket exists; its callbacks read it before
     let conn: Http1Connection | undefined
     const shared = this.#shared
     const handle = (accepted as unknown as SocketWithHandle)._handle
