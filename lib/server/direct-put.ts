@@ -18,7 +18,6 @@
  * way before a byte of body was consumed.
  */
 import { closeSync, constants, fchmodSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
 import type { BufferPool } from '../internal/buffer-pool.js'
 import { tempName } from '../internal/temp-name.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
@@ -69,7 +68,8 @@ export function tryDirectPut (ctx: DirectPutContext, req: Http1Request, answer20
   const dir = ctx.fs.knownDirectory(dirSegments)
   if (dir === undefined) return false
   const [create, chmod] = creationMode(WRITE_ONCE_MODE)
-  const temp = join(dir, tempName())
+  // `dir` is absolute and normalised, names have no '/': no path.join (normalising) per upload.
+  const temp = `${dir}/${tempName()}`
   let fd: number
   try {
     fd = openSync(temp, CREATE, create)
@@ -177,7 +177,7 @@ class DirectPut implements DirectBodySink {
   }
 
   #commit (): void {
-    const target = join(this.#dir, this.#name)
+    const target = `${this.#dir}/${this.#name}`
     try {
       linkSync(this.#temp, target)
     } catch (err) {

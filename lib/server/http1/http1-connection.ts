@@ -41,6 +41,8 @@ const DONE = 6
 /** Unanswered requests at which reading stops (pipelining depth), and where it resumes. */
 const MAX_UNANSWERED = 64
 const RESUME_UNANSWERED = 32
+/** Bytes of a read gathered at a time while completing a head cut by a read boundary. */
+const HEAD_STEP = 1024
 /** Longest chunk-size line (with extensions). */
 const MAX_CHUNK_LINE = 4096
 
@@ -282,25 +284,29 @@ export class Http1Connection {
       this.#startRequest(buf.toString('latin1', at, found - 4))
       return found
     }
-    // A head continued from an earlier read: gather into the accumulator (bounded), scan there.
-    const before = this.#accLen
-    const room = max + 4 - before
-    const take = Math.min(end - at, Math.max(room, 0) + 1)
-    this.#keep(buf, at, at + take)
-    const acc = this.#acc as Buffer
-    // Lines already complete are not scanned again (a head trickled byte by byte stays linear).
-    const found = scanHead(acc, 0, this.#scanned, this.#accLen)
-    if (found === -2) return this.#fail(400, 'Bad Request')
-    if (found === -1) {
+    // A head continued from an earlier read: gathered into the accumulator in small steps (a
+    // head is short; the body after it stays where it is), scanned there.
+    let pos = at
+    for (;;) {
+      const before = this.#accLen
+      const take = Math.min(end - pos, HEAD_STEP, Math.max(max + 4 - before, 0) + 1)
+      this.#keep(buf, pos, pos + take)
+      pos += take
+      const acc = this.#acc as Buffer
+      // Lines already complete are not scanned again (a head trickled byte by byte stays linear).
+      const found = scanHead(acc, 0, this.#scanned, this.#accLen)
+      if (found === -2) return this.#fail(400, 'Bad Request')
+      if (found >= 0) {
+        this.#accLen = 0
+        if (found > max + 4) return this.#fail(431, 'Request Header Fields Too Large')
+        this.#startRequest(acc.toString('latin1', 0, found - 4))
+        return pos - take + (found - before)
+      }
       this.#scanned = scannedTo
       if (this.#accLen > max) return this.#fail(431, 'Request Header Fields Too Large')
       if (!plausibleStart(acc, 0, this.#accLen)) return this.#fail(400, 'Bad Request')
-      return at + take
+      if (pos === end) return end
     }
-    this.#accLen = 0
-    if (found > max + 4) return this.#fail(431, 'Request Header Fields Too Large')
-    this.#startRequest(acc.toString('latin1', 0, found - 4))
-    return at + (found - before)
   }
 
   #keep (buf: Buffer, start: number, end: number): void {
