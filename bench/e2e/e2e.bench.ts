@@ -5,7 +5,7 @@
  * the same frames, encoded beforehand) to the same servers: the ceiling.
  *
  *   npm run bench:e2e -- [--case raw-2048,raw-512,huffman-2048,huffman-512] [--servers 1,2]
- *                        [--runs 3] [--frames N] [--distribution chunked|round-robin|...]
+ *                        [--runs 3] [--frames N] [--distribution chunked|round-robin|...] [--server <checkout>]
  *
  * Per case and server count, `runs` rounds; in each the two clients run in alternating order,
  * each on fresh servers and roots. Printed: frames/s up to the last frame on disk (answered
@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -62,7 +62,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     frames: { type: 'string' },
     distribution: { type: 'string' },
-    pipelining: { type: 'string', default: '16' }
+    pipelining: { type: 'string', default: '16' },
+    // Another checkout's build runs the servers (before/after comparisons of the server).
+    server: { type: 'string' }
   }
 })
 const wanted = values.case.split(',').map((s) => s.trim())
@@ -93,7 +95,7 @@ async function withServers<T> (n: number, fn: (servers: CheckoutServer[]) => Pro
     for (let k = 0; k < n; k++) {
       const root = await mkdtemp(join('/dev/shm', 'pyme-e2e-'))
       roots.push(root)
-      servers.push(await startCheckoutServer(root))
+      servers.push(await startCheckoutServer(root, values.server === undefined ? undefined : resolve(values.server)))
     }
     return await fn(servers)
   } finally {

@@ -12,7 +12,7 @@
  */
 import { constants } from 'node:fs'
 import { lstat, open, writeFile, type FileHandle } from 'node:fs/promises'
-import type { IncomingMessage } from 'node:http'
+import type { Http1Request } from './http1/http1-request.js'
 import { join } from 'node:path'
 import type { BodyLimits } from './body-receiver.js'
 import { HttpFailure, failureForFsError } from './http-failure.js'
@@ -69,7 +69,7 @@ export class AggregateAppender {
    * Appends the body of `req` to the aggregate file `segments`, after `before` (the previous
    * request on the same connection) has finished, so a connection's records keep their order.
    */
-  async append (req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void> = Promise.resolve()): Promise<void> {
+  async append (req: Http1Request, segments: readonly string[], limits: BodyLimits, before: Promise<void> = Promise.resolve()): Promise<void> {
     if (segments.length === 0) return refuseAfterBody(req, limits, new HttpFailure(400, 'Missing file name'))
     const { dir, dirSegments, name, recreate } = await prepareTarget(this.#ctx, req, segments, limits, before)
     // Receive first (concurrently with other appends), append in arrival order after.

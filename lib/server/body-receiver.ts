@@ -10,25 +10,14 @@
  * reported. The only exception is a body without a length that grows past the limit: it
  * cannot be drained, so the outcome asks to close the connection.
  *
- * A client that goes away before the whole body was read rejects with `UploadAbortedError`
- * (also when the request was destroyed before this receiver listened): the caller must not
- * commit anything (PROTOCOL.md §3.6 MUST, truncated uploads).
+ * A client that goes away (or half-closes, or breaks the chunked framing) before the whole body
+ * was read rejects with `UploadAbortedError` (also when the request was aborted before this
+ * receiver listened): the caller must not commit anything (PROTOCOL.md §3.6 MUST, truncated
+ * uploads).
  */
-import type { IncomingMessage } from 'node:http'
+import type { Http1Request } from './http1/http1-request.js'
 import { createGunzip, type Gunzip } from 'node:zlib'
 import { HttpFailure, failureForFsError } from './http-failure.js'
-
-const BODY_TRUNCATED = 'pyme:body-truncated'
-const truncatedBodies = new WeakSet<IncomingMessage>()
-
-/**
- * Marks the body of `req` as cut short (the client half-closed mid-body; Node's parser
- * reports that only as a clientError). A receiver running or started later gives up.
- */
-export function markBodyTruncated (req: IncomingMessage): void {
-  truncatedBodies.add(req)
-  req.emit(BODY_TRUNCATED)
-}
 
 /** The client closed the connection before the whole body arrived. */
 export class UploadAbortedError extends Error {
@@ -64,7 +53,7 @@ export type BodyOutcome =
   | { readonly ok: false, readonly failure: HttpFailure }
 
 /** True when the request says its body is gzip-encoded. Other encodings are refused (415). */
-export function bodyIsGzip (req: IncomingMessage): boolean {
+export function bodyIsGzip (req: Http1Request): boolean {
   const enc = req.headers['content-encoding']
   if (enc === undefined || enc === '' || enc.toLowerCase() === 'identity') return false
   if (enc.toLowerCase() === 'gzip' || enc.toLowerCase() === 'x-gzip') return true
@@ -75,7 +64,7 @@ export function bodyIsGzip (req: IncomingMessage): boolean {
  * Streams the body of `req` into `sink` (ended on success, left to the caller on failure)
  * or discards it when `sink` is undefined. A Writable is a BodySink too.
  */
-export function receiveBody (req: IncomingMessage, sink: BodySink | undefined, limits: BodyLimits): Promise<BodyOutcome> {
+export function receiveBody (req: Http1Request, sink: BodySink | undefined, limits: BodyLimits): Promise<BodyOutcome> {
   return new Promise((resolve, reject) => {
     let failure: HttpFailure | undefined
     let decoded = 0
@@ -93,7 +82,6 @@ export function receiveBody (req: IncomingMessage, sink: BodySink | undefined, l
       req.off('end', onEnd)
       req.off('close', onClose)
       req.off('error', onClose)
-      req.off(BODY_TRUNCATED, onTruncated)
       sink?.off('error', onSinkError)
       // Keep draining whatever is left so that the next request on the socket can be read.
       if (!(outcome instanceof Error) && !outcome.ok && !outcome.failure.closeConnection) req.resume()
@@ -183,17 +171,12 @@ export function receiveBody (req: IncomingMessage, sink: BodySink | undefined, l
     }
 
     const onClose = (): void => {
-      // Not `req.complete`: a body parsed whole but still buffered when the connection was
-      // reset is discarded by node:http, and its 'end' never comes either.
+      // Not `req.complete`: a body parsed whole but still kept unread when the connection was
+      // reset is discarded by the connection, and its 'end' never comes either.
       if (!ended && !req.readableEnded) {
         inflate?.destroy()
         settle(new UploadAbortedError())
       }
-    }
-
-    const onTruncated = (): void => {
-      inflate?.destroy()
-      settle(new UploadAbortedError())
     }
 
     const onSinkError = (err: unknown): void => {
@@ -209,10 +192,8 @@ export function receiveBody (req: IncomingMessage, sink: BodySink | undefined, l
     req.on('end', onEnd)
     req.on('close', onClose)
     req.on('error', onClose)
-    req.on(BODY_TRUNCATED, onTruncated)
-    if (truncatedBodies.has(req)) onTruncated()
-    // Destroyed while waiting its turn on the connection: its 'close' has already been emitted.
-    else if (req.destroyed) onClose()
+    // Aborted while waiting its turn on the connection: its 'close' has already been emitted.
+    if (req.destroyed) onClose()
   })
 }
 

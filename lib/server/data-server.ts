@@ -6,25 +6,28 @@
  * Connection handling follows §3.1 MUST, because PYME's raw-socket clients (Streamer,
  * put_files) depend on it: no Host header required, no idle timeout, no request timeout,
  * unlimited requests per socket, TCP_NODELAY, and requests of one connection applied
- * strictly in order (a per-socket promise chain), so pipelined PUTs are committed and
+ * strictly in order (a per-connection chain of tasks), so pipelined PUTs are committed and
  * answered in order. A PUT may receive its body while the request before it still commits
  * (the order of commits, and so of 200/405, is unchanged); everything else starts only
- * after the request before it has finished. Requests Node's parser rejects get a real 400/431/501 response
- * (after the answers still owed on that socket), never a silent close.
+ * after the request before it has finished. Requests that cannot be parsed get a real
+ * 400/431/501 answer (after the answers still owed on that connection), never a silent close.
  *
- *   socket ──▶ node:http parser ──▶ per-socket chain ──▶ RequestRouter ──▶ response
- *                    │ clientError                          │ HttpFailure → error response
- *                    └──▶ raw 4xx/501 + close                └ other error → 500
+ *   socket ──▶ Http1Server (http1/) ──▶ per-connection chain ──▶ direct PUT (direct-put.ts) | RequestRouter ──▶ answer
+ *                 │ unparsable                                        │ HttpFailure → error answer
+ *                 └──▶ raw 4xx/501 + close                             └ other error → 500
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { channel } from 'node:diagnostics_channel'
-import type { Socket } from 'node:net'
 import { debuglog } from 'node:util'
 import { ServerError } from '../errors.js'
 import { serviceInstanceName } from '../internal/service-name.js'
 import { resolveAdvertiseTarget } from './advertise-address.js'
 import { AggregateAppender } from './aggregate-appender.js'
-import { markBodyTruncated, UploadAbortedError } from './body-receiver.js'
+import { UploadAbortedError } from './body-receiver.js'
+import { ABORTED, tryDirectPut, type DirectPutContext } from './direct-put.js'
+import { BufferPool } from '../internal/buffer-pool.js'
+import { Http1Server } from './http1/http1-server.js'
+import type { Http1Request, RequestConnection } from './http1/http1-request.js'
+import type { Http1Response } from './http1/http1-response.js'
 import { DirectoryIndex } from './directory-index.js'
 import { H5Aggregator } from './h5-aggregator.js'
 import { HttpFailure } from './http-failure.js'
@@ -32,7 +35,7 @@ import { isLocalFilesystem } from './local-filesystem.js'
 import { MdnsAdvertiser } from './mdns-advertiser.js'
 import { RegistryAdvertiser } from './registry-advertiser.js'
 import { RequestRouter } from './request-router.js'
-import { rawFailure, sendFailure } from './responses.js'
+import { sendEmpty, sendFailure } from './responses.js'
 import { RootFs } from './root-fs.js'
 import { resolveServerOptions, type AdvertiseMode, type DataServerOptions, type ResolvedServerOptions } from './server-options.js'
 import { StatusReport } from './status-report.js'
@@ -45,6 +48,12 @@ const debug = debuglog('pyme')
  * the client went away before it could be answered.
  */
 export const requestChannel = channel('pyme:server:request')
+
+/**
+ * `pyme:server:request-start`: one message per request as soon as its head is parsed (it is in
+ * flight from then on): `{ server, method, url }`.
+ */
+export const requestStartChannel = channel('pyme:server:request-start')
 
 /** The message published on `pyme:server:request`. */
 export interface RequestMessage {
@@ -81,32 +90,34 @@ export interface DataServer {
   close (): Promise<void>
 }
 
-// The line of the raw packet where the parser stopped (the packet may start with earlier,
-// pipelined requests).
-function failedLine (err: NodeJS.ErrnoException & { rawPacket?: Buffer, bytesParsed?: number }): string {
-  const text = err.rawPacket?.toString('latin1') ?? ''
-  const at = Math.min(err.bytesParsed ?? 0, text.length)
-  const start = text.lastIndexOf('\n', at - 1) + 1
-  return text.slice(start) + '\n'
-}
+/**
+ * One request's place in its connection's chain: settled once it has been handled and the
+ * request before it has settled. Its promise is made only when someone waits for it.
+ */
+class RequestTask {
+  readonly res: Http1Response
+  settled = false
+  #promise: Promise<void> | undefined
+  #resolve: (() => void) | undefined
 
-// A request line that is well-formed apart from its (unknown) method.
-const METHOD_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/\d\.\d\r?\n/
+  constructor (res: Http1Response) {
+    this.res = res
+  }
 
-function clientErrorStatus (err: NodeJS.ErrnoException & { rawPacket?: Buffer, bytesParsed?: number }): [number, string] {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return [431, 'Request Header Fields Too Large']
-    case 'HPE_INVALID_METHOD':
-      // PYME (CPython) answers 501 to an unknown method and 400 to a garbage line.
-      return METHOD_LINE.test(failedLine(err)) ? [501, 'Unsupported method'] : [400, 'Bad Request']
-    case 'HPE_INVALID_CONTENT_LENGTH':
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return [400, 'Bad Content-Length']
-    default:
-      return [400, 'Bad Request']
+  get done (): Promise<void> {
+    if (this.settled) return SETTLED
+    this.#promise ??= new Promise((resolve) => { this.#resolve = resolve })
+    return this.#promise
+  }
+
+  settle (): void {
+    this.settled = true
+    this.#resolve?.()
   }
 }
+
+/** Per connection: the last request of its chain. */
+interface RequestChain { last: RequestTask | undefined }
 
 class RunningDataServer implements DataServer {
   readonly url: string
@@ -117,18 +128,18 @@ class RunningDataServer implements DataServer {
   readonly instanceName: string
   readonly advertise: AdvertiseMode
   readonly advertisedAddress: string
-  readonly #server: Server
+  readonly #server: Http1Server
   readonly #opts: ResolvedServerOptions
   /** Requests being handled, with their responses. */
-  readonly #inFlight: Map<Promise<void>, ServerResponse>
+  readonly #inFlight: Set<RequestTask>
   readonly #index: DirectoryIndex
   readonly #advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined
   readonly #h5: H5Aggregator
   #closing: Promise<void> | undefined
 
   constructor (init: {
-    server: Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
-    inFlight: Map<Promise<void>, ServerResponse>, index: DirectoryIndex, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
+    server: Http1Server, opts: ResolvedServerOptions, port: number, address: string, instanceName: string,
+    inFlight: Set<RequestTask>, index: DirectoryIndex, advertiser: MdnsAdvertiser | RegistryAdvertiser | undefined, advertisedAddress: string, root: string
     h5: H5Aggregator
   }) {
     this.#h5 = init.h5
@@ -154,7 +165,7 @@ class RunningDataServer implements DataServer {
     if (this.#inFlight.size === 0) return
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
-      Promise.allSettled([...this.#inFlight.keys()]),
+      Promise.allSettled([...this.#inFlight].map((task) => task.done)),
       new Promise((resolve) => { timer = setTimeout(resolve, ms) })
     ])
     clearTimeout(timer)
@@ -167,7 +178,7 @@ class RunningDataServer implements DataServer {
 
   async #close (): Promise<void> {
     const server = this.#server
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    const closed = server.close()
     try {
       if (this.#advertiser instanceof MdnsAdvertiser) await this.#advertiser.close()
       else this.#advertiser?.close()
@@ -176,7 +187,7 @@ class RunningDataServer implements DataServer {
     }
     server.closeIdleConnections()
     // Answers still to come end their connection.
-    for (const res of this.#inFlight.values()) if (!res.headersSent) res.setHeader('Connection', 'close')
+    for (const { res } of this.#inFlight) if (!res.headersSent) res.setHeader('Connection', 'close')
     await this.#settleInFlight(this.#opts.closeTimeoutMs)
     server.closeAllConnections()
     // Requests cut off now clean up (temp files) before close() resolves.
@@ -238,14 +249,61 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
     maxBodyBytes: opts.maxBodyBytes
   }, h5)
 
-  const inFlight = new Map<Promise<void>, ServerResponse>()
-  // Per socket: the tail of its request chain and the last response (with its request, for clientError).
-  const tails = new WeakMap<Socket, Promise<void>>()
-  const lastResponse = new WeakMap<Socket, ServerResponse>()
+  const inFlight = new Set<RequestTask>()
+  const chains = new WeakMap<RequestConnection, RequestChain>()
   // eslint-disable-next-line prefer-const -- set once listening; the handlers above read it
   let running: RunningDataServer | undefined
+  const directContext: DirectPutContext | undefined = syncCommit && !opts.readOnly && !opts.testMode && opts.testDelayMs === 0
+    ? { ...putContext, maxBodyBytes: opts.maxBodyBytes, pool: new BufferPool(1 << 20, 16) }
+    : undefined
 
-  const run = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {
+  const publish = (req: Http1Request, res: Http1Response): void => {
+    if (!requestChannel.hasSubscribers) return
+    const message: RequestMessage = {
+      server: running?.url ?? '',
+      method: req.method,
+      url: req.url,
+      status: res.headersSent || res.writableEnded ? res.statusCode : 0
+    }
+    requestChannel.publish(message)
+  }
+
+  // Turns an error of a request's handling into its answer (or a cut connection).
+  const answerError = (req: Http1Request, res: Http1Response, err: unknown): void => {
+    const head = req.method === 'HEAD'
+    if (err instanceof UploadAbortedError || err === ABORTED) {
+      debug('server: %s %s: body cut short; nothing stored', req.method, req.url)
+      // A half-closed client may still read: tell it. A gone one cannot be told.
+      if (!res.headersSent && req.socket.writable) sendFailure(res, new HttpFailure(400, 'Incomplete request body', true), head)
+      else res.destroy()
+      return
+    }
+    const failure = err instanceof HttpFailure ? err : new HttpFailure(500, 'Internal Server Error')
+    if (!(err instanceof HttpFailure)) debug('server: %s %s failed: %s', req.method, req.url, (err as Error)?.stack)
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name)
+    sendFailure(res, failure, head)
+  }
+
+  const handle = async (req: Http1Request, res: Http1Response, previous: Promise<void>): Promise<void> => {
+    try {
+      await router.handle(req, res, previous)
+    } catch (err) {
+      answerError(req, res, err)
+    }
+  }
+
+  const finish = (chain: RequestChain, task: RequestTask, req: Http1Request, res: Http1Response): void => {
+    publish(req, res)
+    task.settle()
+    inFlight.delete(task)
+    if (chain.last === task) chain.last = undefined
+  }
+
+  const run = async (chain: RequestChain, task: RequestTask, req: Http1Request, res: Http1Response, previous: Promise<void>): Promise<void> => {
     try {
       await handle(req, res, previous)
     } finally {
@@ -253,130 +311,69 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
       // the chain must still settle after it, or the next request would overtake an earlier
       // upload that is still committing.
       await previous
-    }
-    if (requestChannel.hasSubscribers) {
-      const message: RequestMessage = {
-        server: running?.url ?? '',
-        method: req.method ?? '',
-        url: req.url ?? '',
-        status: res.headersSent || res.writableEnded ? res.statusCode : 0
-      }
-      requestChannel.publish(message)
+      finish(chain, task, req, res)
     }
   }
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> => {
-    const head = req.method === 'HEAD'
-    if (running?.closing === true) res.setHeader('Connection', 'close')
-    try {
-      await router.handle(req, res, previous)
-    } catch (err) {
-      if (err instanceof UploadAbortedError) {
-        debug('server: %s %s: body cut short; nothing stored', req.method, req.url)
-        // A half-closed client may still read: tell it. A gone one cannot be told.
-        if (!res.headersSent && req.socket.writable) sendFailure(res, new HttpFailure(400, 'Incomplete request body', true), head)
-        else res.destroy()
-        return
-      }
-      const failure = err instanceof HttpFailure ? err : new HttpFailure(500, 'Internal Server Error')
-      if (!(err instanceof HttpFailure)) debug('server: %s %s failed: %s', req.method, req.url, (err as Error)?.stack)
-      if (res.headersSent) {
-        res.destroy()
-        return
-      }
-      for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name)
-      sendFailure(res, failure, head)
+  // The request's answer when the server refuses what it expects before the body is sent.
+  const expectation = (req: Http1Request, res: Http1Response): boolean => {
+    const expect = req.headers['expect']
+    if (expect === undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false
+    if (expect.toLowerCase() !== '100-continue') {
+      sendFailure(res, new HttpFailure(417, 'Expectation Failed', req.chunked || req.contentLength > 0), req.method === 'HEAD')
+      return true
     }
-  }
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const socket = req.socket
-    lastResponse.set(socket, res)
-    const task = run(req, res, tails.get(socket) ?? SETTLED)
-    tails.set(socket, task)
-    inFlight.set(task, res)
-    void task.finally(() => {
-      inFlight.delete(task)
-      if (tails.get(socket) === task) tails.delete(socket)
-    })
-  }
-
-  const server = createServer({
-    requireHostHeader: false,
-    maxHeaderSize: MAX_HEADER_BYTES,
-    noDelay: true,
-    requestTimeout: 0,
-    headersTimeout: 0,
-    keepAliveTimeout: 0
-  } as Parameters<typeof createServer>[0], onRequest)
-  // §3.1 MUST: no idle timeout (PYME Streamers idle for minutes and never reconnect).
-  server.keepAliveTimeout = 0
-  server.requestTimeout = 0
-  server.headersTimeout = 0
-  server.timeout = 0
-  server.maxRequestsPerSocket = 0
-  server.on('connection', (socket: Socket) => { socket.setNoDelay(true) })
-
-  // Expect: 100-continue: refuse a body we would refuse anyway before the client sends it.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const cl = Number(req.headers['content-length'] ?? '0')
-    if (req.method === 'PUT' && cl > opts.maxBodyBytes) {
+    // Refuse a body we would refuse anyway before the client sends it.
+    if (req.method === 'PUT' && req.contentLength > opts.maxBodyBytes) {
       sendFailure(res, new HttpFailure(413, 'Payload Too Large', true), false)
-      return
+      return true
     }
     res.writeContinue()
-    onRequest(req, res)
-  })
+    return false
+  }
 
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy()
+  const onRequest = (req: Http1Request, res: Http1Response): void => {
+    const conn = req.socket
+    let chain = chains.get(conn)
+    if (chain === undefined) {
+      chain = { last: undefined }
+      chains.set(conn, chain)
+    }
+    const before = chain.last
+    const task = new RequestTask(res)
+    chain.last = task
+    inFlight.add(task)
+    if (requestStartChannel.hasSubscribers) requestStartChannel.publish({ server: running?.url ?? '', method: req.method, url: req.url })
+    if (running?.closing === true) res.setHeader('Connection', 'close')
+    const settledBefore = (): boolean => before === undefined || before.settled
+    const previous = settledBefore() ? SETTLED : (before as RequestTask).done
+    if (expectation(req, res)) {
+      void previous.then(() => { finish(chain, task, req, res) })
       return
     }
-    const [status, reason] = clientErrorStatus(err)
-    // The client half-closed in the middle of a body: that request is answered (400) by its
-    // handler, which must be told; nothing else is owed.
-    const truncated = err.code === 'HPE_INVALID_EOF_STATE'
-    const current = lastResponse.get(socket)?.req
-    if (truncated && current !== undefined && !current.complete) markBodyTruncated(current)
-    debug('server: unparsable request (%s): %d', err.code, status)
-    let answered = false
-    const answer = (): void => {
-      // Hooked to both 'finish' and 'close' of the last response: answer once.
-      if (answered) return
-      answered = true
-      if (!socket.writable) socket.destroy()
-      else if (truncated) socket.end()
-      else socket.end(rawFailure(status, reason))
-    }
-    // Answers still owed on this socket go first: pipelined responses stay in order.
-    const pending = tails.get(socket)
-    const last = lastResponse.get(socket)
-    const afterLast = (): void => {
-      if (last === undefined || last.writableFinished || last.destroyed) answer()
-      else {
-        last.once('finish', answer)
-        last.once('close', answer)
+    const c = chain
+    if (directContext !== undefined && tryDirectPut(directContext, req, () => { sendEmpty(res, 200) }, {
+      afterPrevious: (commit) => {
+        if (settledBefore()) commit()
+        else void (before as RequestTask).done.then(commit)
+      },
+      done: (err) => {
+        if (err !== null) answerError(req, res, err)
+        if (settledBefore()) finish(c, task, req, res)
+        else void (before as RequestTask).done.then(() => { finish(c, task, req, res) })
       }
-    }
-    if (pending === undefined) afterLast()
-    else void pending.then(afterLast)
-  })
+    })) return
+    void run(c, task, req, res, previous)
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      reject(new ServerError(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }))
-    }
-    server.once('error', onError)
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', onError)
-      resolve()
-    })
-  })
-  server.on('error', (err) => { debug('server: %s', err.message) })
+  const server = new Http1Server({ maxHeaderBytes: MAX_HEADER_BYTES, onRequest })
+  let bound: { address: string, port: number }
+  try {
+    bound = await server.listen(opts.port, opts.host)
+  } catch (err) {
+    throw new ServerError(`cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, { cause: err })
+  }
 
-  const bound = server.address()
-  if (bound === null || typeof bound === 'string') throw new ServerError('server is not listening on TCP')
   const instance = serviceInstanceName(opts.cluster, opts.computerName, process.pid)
   if (instance.truncated) debug('server: instance name %j lost part of the cluster name (63-character limit)', instance.name)
 
@@ -398,7 +395,7 @@ export async function startDataServer (options: DataServerOptions = {}): Promise
       advertiser = new RegistryAdvertiser(opts.registryPath, instance.name, bound.port)
     }
   } catch (err) {
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await server.close()
     throw err
   }
   identity.ipAddress = advertisedAddress

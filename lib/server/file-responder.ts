@@ -4,9 +4,8 @@
  * with their headers in one write; larger ones are streamed from disk (bounded memory).
  * The length comes from fstat of the open descriptor, so the file served is the one measured.
  */
-import { createReadStream } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
-import type { ServerResponse } from 'node:http'
+import type { Http1Response } from './http1/http1-response.js'
 import { extname } from 'node:path'
 import { sendBody } from './responses.js'
 
@@ -36,7 +35,7 @@ export function contentTypeOf (name: string): string {
  * Sends the open file `fh` (size and mtime from its fstat). Takes ownership of `fh`:
  * it is closed when the response is done.
  */
-export async function sendFile (res: ServerResponse, fh: FileHandle, name: string, size: number, mtime: Date, head: boolean): Promise<void> {
+export async function sendFile (res: Http1Response, fh: FileHandle, name: string, size: number, mtime: Date, head: boolean): Promise<void> {
   const headers = { 'Content-Type': contentTypeOf(name), 'Last-Modified': mtime.toUTCString() }
   if (head || size <= SMALL_FILE_BYTES) {
     let body: Buffer
@@ -68,26 +67,42 @@ export async function sendFile (res: ServerResponse, fh: FileHandle, name: strin
   res.statusCode = 200
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
   res.setHeader('Content-Length', size)
-  const stream = createReadStream('', { fd: fh, start: 0, end: size - 1, highWaterMark: 1 << 20 })
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off('close', done)
-      stream.off('error', onError)
-      resolve()
+  // 1 MiB pieces, each fresh (the socket holds a piece until it is sent), the next read only
+  // once the socket has room: bounded memory however slow the client.
+  let gone = false
+  let wake: (() => void) | undefined
+  const onGone = (): void => {
+    gone = true
+    wake?.()
+  }
+  const onDrain = (): void => { wake?.() }
+  res.on('close', onGone)
+  res.on('drain', onDrain)
+  try {
+    let at = 0
+    while (at < size && !gone) {
+      const piece = Buffer.allocUnsafe(Math.min(STREAM_PIECE, size - at))
+      const { bytesRead } = await fh.read(piece, 0, piece.length, at)
+      // The file shrank behind our back: the promised length cannot be kept.
+      if (bytesRead === 0) break
+      at += bytesRead
+      if (!res.write(bytesRead === piece.length ? piece : piece.subarray(0, bytesRead)) && !gone) {
+        await new Promise<void>((resolve) => { wake = resolve })
+        wake = undefined
+      }
     }
-    const onError = (): void => {
-      // Headers are out; the only honest signal left is to cut the connection.
-      res.destroy()
-      done()
-    }
-    stream.on('error', onError)
-    res.on('close', () => {
-      stream.destroy()
-      done()
-    })
-    stream.on('end', done)
-    stream.pipe(res)
-  })
+    if (at < size) res.destroy()
+    else res.end()
+  } catch {
+    // Headers are out; the only honest signal left is to cut the connection.
+    res.destroy()
+  } finally {
+    res.off('close', onGone)
+    res.off('drain', onDrain)
+    await fh.close().catch(noop)
+  }
 }
+
+const STREAM_PIECE = 1 << 20
 
 function noop (): void {}

@@ -15,7 +15,8 @@
  * The worker and h5wasm start on the first such request only.
  */
 import { lstat } from 'node:fs/promises'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http1Request } from './http1/http1-request.js'
+import type { Http1Response } from './http1/http1-response.js'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { PymeError } from '../errors.js'
@@ -105,7 +106,7 @@ export class H5Aggregator {
   }
 
   /** `PUT /__aggregate_h5/…` (`results` false) or `/__aggregate_h5r/…` (true). */
-  async put (req: IncomingMessage, path: RequestPath, limits: BodyLimits, previous: Promise<void>, results: boolean): Promise<void> {
+  async put (req: Http1Request, path: RequestPath, limits: BodyLimits, previous: Promise<void>, results: boolean): Promise<void> {
     const segs = path.segments
     const at = fileSegment(segs, results ? ['.h5r', '.hdf'] : ['.h5'])
     const rest = at < 0 ? [] : segs.slice(at + 1)
@@ -145,7 +146,7 @@ export class H5Aggregator {
    * `GET`/`HEAD` of `<series>.h5/` or `<series>.h5/<member>` when `<series>.h5` is a file.
    * Returns false (not handled) for any other path.
    */
-  async get (res: ServerResponse, path: RequestPath, head: boolean): Promise<boolean> {
+  async get (res: Http1Response, path: RequestPath, head: boolean): Promise<boolean> {
     const segs = path.segments
     const at = fileSegment(segs, ['.h5'])
     if (at < 0 || (at === segs.length - 1 && !path.trailingSlash)) return false

@@ -15,7 +15,8 @@
  */
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http1Request } from './http1/http1-request.js'
+import type { Http1Response } from './http1/http1-response.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AggregateAppender } from './aggregate-appender.js'
 import { bodyIsGzip, receiveBody, type BodyLimits } from './body-receiver.js'
@@ -63,7 +64,7 @@ export class RequestRouter {
    * when the request before it on the same connection has finished: only a PUT starts
    * before that (it receives its body meanwhile and waits to commit).
    */
-  async handle (req: IncomingMessage, res: ServerResponse, previous: Promise<void>): Promise<void> {
+  async handle (req: Http1Request, res: Http1Response, previous: Promise<void>): Promise<void> {
     // CPython (PYME) answers 505 to HTTP/2 and later request lines.
     if (req.httpVersionMajor >= 2) throw new HttpFailure(505, 'HTTP Version Not Supported', true)
     switch (req.method) {
@@ -84,7 +85,7 @@ export class RequestRouter {
     }
   }
 
-  async #get (req: IncomingMessage, res: ServerResponse, head: boolean): Promise<void> {
+  async #get (req: Http1Request, res: Http1Response, head: boolean): Promise<void> {
     const url = req.url ?? '/'
     const route = routingPath(url)
     if (route === '__status') {
@@ -136,7 +137,7 @@ export class RequestRouter {
     await sendFile(res, fh, real, st.size, st.mtime, head)
   }
 
-  async #putRequest (req: IncomingMessage, previous: Promise<void>): Promise<void> {
+  async #putRequest (req: Http1Request, previous: Promise<void>): Promise<void> {
     // Length checks before any body byte is read: nothing to drain (411), or too much (413).
     const cl = req.headers['content-length']
     if (cl === undefined && req.headers['transfer-encoding'] === undefined) throw new HttpFailure(411, 'Length Required')
@@ -177,7 +178,7 @@ export class RequestRouter {
   }
 }
 
-function hasBody (req: IncomingMessage): boolean {
+function hasBody (req: Http1Request): boolean {
   const cl = req.headers['content-length']
   return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')
 }

@@ -4,14 +4,14 @@
  * out with their headers in one write (`res.end(buf)`), so no Nagle/delayed-ACK stall.
  * Header lines are `Name: value` (Node writes exactly one `": "`).
  */
-import type { ServerResponse } from 'node:http'
+import type { Http1Response } from './http1/http1-response.js'
 import type { HttpFailure } from './http-failure.js'
 
 export const JSON_TYPE = 'application/json; charset=utf-8'
 const TEXT_TYPE = 'text/plain; charset=utf-8'
 
 /** Sends `body` (or only its headers for HEAD) with an explicit Content-Length. */
-export function sendBody (res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer, head: boolean): void {
+export function sendBody (res: Http1Response, status: number, headers: Record<string, string | number>, body: Buffer, head: boolean): void {
   res.statusCode = status
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
   res.setHeader('Content-Length', body.length)
@@ -20,7 +20,7 @@ export function sendBody (res: ServerResponse, status: number, headers: Record<s
 }
 
 /** Sends an empty response (`Content-Length: 0`), e.g. PUT 200 or 301. */
-export function sendEmpty (res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+export function sendEmpty (res: Http1Response, status: number, headers: Record<string, string> = {}): void {
   res.statusCode = status
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
   res.setHeader('Content-Length', 0)
@@ -28,7 +28,7 @@ export function sendEmpty (res: ServerResponse, status: number, headers: Record<
 }
 
 /** Sends an error: ASCII reason phrase, a one-line text body, `Connection: close` if asked. */
-export function sendFailure (res: ServerResponse, failure: HttpFailure, head: boolean): void {
+export function sendFailure (res: Http1Response, failure: HttpFailure, head: boolean): void {
   res.statusCode = failure.status
   res.statusMessage = failure.reason
   if (failure.closeConnection) res.setHeader('Connection', 'close')
@@ -37,10 +37,4 @@ export function sendFailure (res: ServerResponse, failure: HttpFailure, head: bo
   res.setHeader('Content-Length', body.length)
   if (head) res.end()
   else res.end(body)
-}
-
-/** A raw error response for a socket whose request could not be parsed. */
-export function rawFailure (status: number, reason: string): string {
-  const body = `${status} ${reason}\n`
-  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${TEXT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
 }

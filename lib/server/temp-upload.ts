@@ -22,7 +22,7 @@
  */
 import { close, closeSync, constants, fchmod, fchmodSync, fsync, fsyncSync, open, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
-import type { IncomingMessage } from 'node:http'
+import type { Http1Request } from './http1/http1-request.js'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { BatchedFileWriter, unwritten } from './batched-file-writer.js'
@@ -75,7 +75,7 @@ function processUmask (): number | undefined {
 }
 
 /** The mode to create a temporary file with, and whether `mode` must still be set by fchmod. */
-function creationMode (mode: number): [create: number, chmod: boolean] {
+export function creationMode (mode: number): [create: number, chmod: boolean] {
   const mask = processUmask()
   return mask !== undefined && (mask & mode) === 0 ? [mode, false] : [0o600, true]
 }
@@ -84,7 +84,7 @@ function creationMode (mode: number): [create: number, chmod: boolean] {
  * Streams the body of `req` into a new temporary file in `dir`. When `dir` turns out to be
  * missing (removed behind the server's back), `recreateDir` is asked once to make it again.
  */
-export async function receiveToTempFile (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+export async function receiveToTempFile (dir: string, req: Http1Request, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
   const length = Number(req.headers['content-length'] ?? -1)
   if (options.sync === true && !options.gzip && length >= 0 && length <= SMALL_BODY) {
     return receiveSmall(dir, req, options, recreateDir)
@@ -165,7 +165,7 @@ async function openTemp<T> (dir: string, opener: (path: string) => T | Promise<T
   }
 }
 
-async function receiveSmall (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+async function receiveSmall (dir: string, req: Http1Request, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
   const [create, chmod] = creationMode(options.mode)
   const sink = new ChunkSink(Number(req.headers['content-length']))
   const outcome = await receiveBody(req, sink, options)
@@ -201,7 +201,7 @@ function writeAllSync (fd: number, chunks: Buffer[]): void {
   while (pending.length > 0) pending = unwritten(pending, writevSync(fd, pending))
 }
 
-async function receiveStreaming (dir: string, req: IncomingMessage, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
+async function receiveStreaming (dir: string, req: Http1Request, options: TempUploadOptions, recreateDir?: () => Promise<unknown>): Promise<TempUpload> {
   const [create, chmod] = creationMode(options.mode)
   let path: string
   let fd: number

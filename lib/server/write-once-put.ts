@@ -11,7 +11,7 @@
  */
 import { linkSync, lstatSync } from 'node:fs'
 import { link, lstat, mkdir, open, type FileHandle } from 'node:fs/promises'
-import type { IncomingMessage } from 'node:http'
+import type { Http1Request } from './http1/http1-request.js'
 import { join } from 'node:path'
 import { receiveBody, type BodyLimits } from './body-receiver.js'
 import type { DirectoryIndex } from './directory-index.js'
@@ -46,7 +46,7 @@ export interface PutTarget {
 }
 
 /** Reads and drops the body, then throws `failure` (the connection stays in step). */
-export async function refuseAfterBody (req: IncomingMessage, limits: BodyLimits, failure: HttpFailure): Promise<never> {
+export async function refuseAfterBody (req: Http1Request, limits: BodyLimits, failure: HttpFailure): Promise<never> {
   const outcome = await receiveBody(req, undefined, { maxBytes: limits.maxBytes, gzip: false })
   if (!outcome.ok && outcome.failure.closeConnection) throw outcome.failure
   throw failure
@@ -71,7 +71,7 @@ async function exists (path: string, sync: boolean): Promise<boolean> {
  * Directories are only created once `before` (the previous request) has finished, so that
  * pipelined requests change the namespace in order; a known directory needs no wait.
  */
-export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segments: readonly string[], limits: BodyLimits, before: Promise<void>): Promise<PutTarget> {
+export async function prepareTarget (ctx: PutContext, req: Http1Request, segments: readonly string[], limits: BodyLimits, before: Promise<void>): Promise<PutTarget> {
   const name = segments[segments.length - 1]
   if (name === undefined) return refuseAfterBody(req, limits, new HttpFailure(405, 'File already exists'))
   if (name.startsWith(RESERVED_PREFIX)) return refuseAfterBody(req, limits, new HttpFailure(400, 'Reserved name'))
@@ -93,7 +93,7 @@ export async function prepareTarget (ctx: PutContext, req: IncomingMessage, segm
  * (link or mkdir) waits for `before` (the previous request on the connection), so pipelined
  * PUTs commit in order while their bodies stream in.
  */
-export async function putWriteOnce (ctx: PutContext, req: IncomingMessage, segments: readonly string[], isDirectory: boolean, limits: BodyLimits, before: Promise<void> = SETTLED): Promise<void> {
+export async function putWriteOnce (ctx: PutContext, req: Http1Request, segments: readonly string[], isDirectory: boolean, limits: BodyLimits, before: Promise<void> = SETTLED): Promise<void> {
   const { index } = ctx
   const { dir, dirSegments, name, recreate } = await prepareTarget(ctx, req, segments, limits, before)
   const target = join(dir, name)

@@ -18,16 +18,16 @@ export function nextRequest (match: (m: RequestMessage) => boolean): Promise<Req
 }
 
 /**
- * Resolves when an in-process HTTP server has parsed the headers of a request for `url`
- * (Node's `http.server.request.start` channel): from then on the request is in flight.
+ * Resolves when an in-process data server has parsed the head of a request for `url`
+ * (its `pyme:server:request-start` channel): from then on the request is in flight.
  */
 export function requestStarted (url: string): Promise<void> {
   return new Promise((resolve) => {
     const listener = (message: unknown): void => {
-      if ((message as { request: { url?: string } }).request.url !== url) return
-      unsubscribe('http.server.request.start', listener)
+      if ((message as { url: string }).url !== url) return
+      unsubscribe('pyme:server:request-start', listener)
       resolve()
     }
-    subscribe('http.server.request.start', listener)
+    subscribe('pyme:server:request-start', listener)
   })
 }

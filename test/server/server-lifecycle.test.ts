@@ -9,6 +9,7 @@ import t, { type Test } from 'tap'
 import { SqliteRegistry } from '../../lib/internal/sqlite-registry.js'
 import { startDataServer } from '../../lib/server/index.js'
 import { startDataServerForTest } from '../helpers/data-servers.js'
+import { mountSmallTmpfs } from '../helpers/small-tmpfs.js'
 import { WireClient, streamerPut } from './pyme-wire-client.js'
 import { requestStarted } from './request-events.js'
 
@@ -112,18 +113,11 @@ t.test('small answers leave in one write (no Nagle/delayed-ACK stall): headers a
 })
 
 t.test('disk full (ENOSPC): 507, temp file removed, the server keeps serving', async (t) => {
-  const { execFileSync } = await import('node:child_process')
-  const dir = await tempDir(t)
-  const mnt = join(dir, 'small')
-  const { mkdir } = await import('node:fs/promises')
-  await mkdir(mnt)
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' })
-  } catch {
+  const mnt = await mountSmallTmpfs(t, '1m')
+  if (mnt === undefined) {
     t.pass('skipped: cannot mount a small tmpfs here (needs root); ENOSPC maps to 507 in the unit tests')
     return
   }
-  t.teardown(() => { execFileSync('umount', ['-l', mnt], { stdio: 'ignore' }) })
   const s = await startDataServerForTest(t, { root: mnt })
   const c = await WireClient.connect(s.port)
   t.teardown(() => c.destroy())
