@@ -158,7 +158,10 @@ export class DavHandler {
       const [, base] = splitClusterPath(series)
       if (base === '') throw err
       const dir = await this.#ctx.cluster.stat(series).catch(() => undefined)
-      if (dir === undefined || !dir.isDirectory || !dir.isSeries) throw err
+      // A series open already stays a series while the server holding its metadata.json is
+      // away: the frames on the other servers can still be read.
+      const known = this.#ctx.catalog.peek(series) !== undefined
+      if (!known && (dir === undefined || !dir.isDirectory || !dir.isSeries)) throw err
       const snapshot = await this.#ctx.catalog.snapshot(series)
       if (snapshot.tiff === null) throw new NotFoundError(`'${path}': series '${series}' has no frame yet`, { cause: err })
       return { kind: 'tiff', path, series, snapshot }
@@ -369,8 +372,12 @@ export class DavHandler {
       try {
         return await decoder.frame(`${series}\u0000${i}`, async () => await reader.getFrameBytes(i), tiff.geometry)
       } catch (err) {
-        // A frame missing from a complete series is a page of zeros (the description counts them).
-        if (err instanceof NotFoundError && snap.complete) return null
+        // A frame missing from a complete series is a page of zeros (the description counts them);
+        // one that was listed and cannot be found now is on a server that is away: an error.
+        if (err instanceof NotFoundError && snap.complete && !reader.hasFrame(i)) return null
+        if (err instanceof NotFoundError) {
+          throw new NodeUnreachableError(`frame ${i} of '${series}' was listed, and no data server that answers has it now`, { cause: err })
+        }
         throw err
       }
     }, decoder.maxInFlight)

@@ -84,6 +84,11 @@ export class SeriesCatalog {
     })
   }
 
+  /** The last snapshot of a series already open (without looking again), or undefined. */
+  peek (path: string): SeriesSnapshot | undefined {
+    return this.#entries.peek(path)?.snapshot ?? undefined
+  }
+
   /**
    * The series at `path` now (or as of at most `refreshMs` ago; `fresh` waits for a new look).
    * `NotFoundError` when `path` is not a series (no metadata.json).

@@ -129,7 +129,8 @@ export function toRational (x: number): TiffRational {
     if (frac < 1e-12 || Math.abs(h1 / k1 - x) <= Number.EPSILON * x) break
     rest = 1 / frac
   }
-  return k1 === 0 ? [1, Math.min(CLASSIC_MAX, Math.round(1 / x))] : [h1, k1]
+  // Below 1/2^32 the best fraction is 0/1, which readers take as no resolution: the smallest positive one instead.
+  return h1 === 0 ? [1, CLASSIC_MAX] : [h1, k1]
 }
 
 export class TiffLayout {

@@ -171,6 +171,11 @@ export class SeriesReader {
     return out
   }
 
+  /** True when frame `i` was in the last listing (false for a gap, or a frame not written yet). */
+  hasFrame (i: number): boolean {
+    return this.#present.has(i)
+  }
+
   /** final_metadata.json of a complete series (undefined before, or if the writer wrote none). */
   get finalMetadata (): MetaDataHandler | undefined { return this.#finalMetadata }
 

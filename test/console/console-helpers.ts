@@ -5,6 +5,7 @@
  * checked against them.
  */
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { connect as connectTcp } from 'node:net'
@@ -127,4 +128,56 @@ export async function rawStatus (port: number, target: string, method = 'GET'): 
   for await (const chunk of socket) text += chunk as string
   const m = /^HTTP\/1\.1 (\d{3})/.exec(text)
   return { status: m === null ? 0 : Number(m[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }
+}
+
+/** A Python that has tifffile and numpy (Debian's python3-tifffile lives in /usr/bin/python3), or undefined. */
+export function tifffilePython (): string | undefined {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import tifffile, numpy'], { stdio: 'ignore' }).status === 0) return py
+  }
+  return undefined
+}
+
+/** True when a program runs (`--version`-style probe). */
+export function hasProgram (name: string, args: readonly string[] = ['--version']): boolean {
+  const r = spawnSync(name, [...args], { stdio: 'ignore' })
+  return r.error === undefined
+}
+
+/** What tifffile reads from a TIFF file (read_tiff.py). */
+export interface TifffileView {
+  readonly shape: number[]
+  readonly dtype: string
+  readonly axes: string
+  readonly imagej: Record<string, unknown>
+  readonly is_imagej: boolean
+  readonly is_bigtiff: boolean
+  readonly pages: number
+  readonly resolution: [number, number] | null
+  readonly md5: string[]
+}
+
+export function readWithTifffile (python: string, file: string): TifffileView {
+  const script = fileURLToPath(new URL('./read_tiff.py', import.meta.url))
+  const r = spawnSync(python, [script, file], { maxBuffer: 64 * 1024 * 1024 })
+  if (r.status !== 0) throw new Error(`read_tiff.py: ${r.stderr.toString()}`)
+  return JSON.parse(r.stdout.toString()) as TifffileView
+}
+
+/** Every directory's strip bytes as libtiff reads them (`tiffinfo -D -d`), and its tag lines. */
+export function readWithLibtiff (file: string): { directories: Array<{ text: string, strip: Buffer }>, stderr: string } {
+  const r = spawnSync('tiffinfo', ['-D', '-d', file], { maxBuffer: 256 * 1024 * 1024 })
+  if (r.status !== 0) throw new Error(`tiffinfo: ${r.stderr.toString()}`)
+  const out = r.stdout.toString()
+  const directories = out.split(/^=== TIFF directory \d+ ===$/m).slice(1).map((block) => {
+    const at = block.indexOf('Strip 0:')
+    const hex = at < 0 ? '' : block.slice(at + 8).split(/^\S/m)[0] as string
+    return { text: at < 0 ? block : block.slice(0, at), strip: Buffer.from(hex.replace(/\s+/g, ''), 'hex') }
+  })
+  return { directories, stderr: r.stderr.toString() }
+}
+
+/** MD5 of bytes, hex. */
+export function md5 (data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex')
 }
