@@ -3,7 +3,7 @@
  *
  * ```
  *  /api/cluster                  name, version, where the DAV view is
- *  /api/nodes                    data servers: status, free space, load, write rate
+ *  /api/nodes[?fresh=1]          data servers: status, free space, load, write rate (fresh: poll now)
  *  /api/list?path=P              the union listing of directory P (series marked)
  *  /api/series?path=S            a series: state, frame count and gaps, geometry, metadata, events
  *  /api/frame?path=S&i=N         frame N's PZF file as stored (the browser decodes it)
@@ -67,7 +67,7 @@ export class ConsoleApi {
     try {
       switch (url.pathname) {
         case '/api/cluster': return this.#cluster(res)
-        case '/api/nodes': return await this.#nodes(res)
+        case '/api/nodes': return await this.#nodes(res, url.searchParams)
         case '/api/list': return await this.#list(res, url.searchParams)
         case '/api/series': return await this.#series(res, url.searchParams)
         case '/api/frame': return await this.#frame(res, url.searchParams)
@@ -84,8 +84,8 @@ export class ConsoleApi {
     sendJson(res, info)
   }
 
-  async #nodes (res: ServerResponse): Promise<void> {
-    const nodes = await this.#ctx.monitor.nodes()
+  async #nodes (res: ServerResponse, q: URLSearchParams): Promise<void> {
+    const nodes = q.get('fresh') === '1' ? await this.#ctx.monitor.refresh() : await this.#ctx.monitor.nodes()
     sendJson(res, { polledAt: this.#ctx.monitor.polledAt, nodes })
   }
 

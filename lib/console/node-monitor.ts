@@ -44,6 +44,16 @@ export class NodeMonitor {
     return this.#nodes
   }
 
+  /** Polls now (after a poll already running) and resolves to what that poll found. */
+  async refresh (): Promise<readonly NodeView[]> {
+    if (this.#polling !== null) await this.#polling.catch(() => {})
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer)
+      this.#timer = null
+    }
+    return await (this.#polling ?? this.#poll())
+  }
+
   /** When the last poll finished (`Date.now()`), 0 before the first. */
   get polledAt (): number { return this.#polledAt }
 
