@@ -22,7 +22,7 @@ import { InvalidNameError, NodeUnreachableError, NotFoundError } from '../errors
 import { parseReadPath, splitClusterPath } from '../internal/cluster-path.js'
 import { LruCache } from '../internal/lru-cache.js'
 import { Semaphore } from '../internal/semaphore.js'
-import { davHref, DavXmlError, parsePropfind, type PropfindRequest } from './dav-xml.js'
+import { davHref, DavXmlError, encodeSegment, parsePropfind, type PropfindRequest } from './dav-xml.js'
 import { MULTISTATUS_HEAD, MULTISTATUS_TAIL, PropfindRenderer, type DavQuota, type DavResource } from './dav-props.js'
 import type { FrameDecoder } from './frame-decoder.js'
 import { decideRange } from './http-range.js'
@@ -98,15 +98,25 @@ export function clusterPathOf (pathname: string): string {
   return parseReadPath(joined === '' ? '' : joined).path
 }
 
-function fnv1a (s: string): string {
-  let h = 0x811c9dc5
+const FNV_OFFSET = 0x811c9dc5
+
+/** FNV-1a over `s`, continuing from `h` (so a directory's prefix is hashed once for all its entries). */
+function fnv1a (s: string, h = FNV_OFFSET): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-  return (h >>> 0).toString(16).padStart(8, '0')
+  return h >>> 0
 }
 
-/** A strong tag for a write-once file: its path, size and where it is stored. */
-function fileEtag (e: DirectoryEntry): string {
-  return `"f-${e.size.toString(16)}-${fnv1a(`${e.path}\u0000${e.locations.join(' ')}`)}"`
+/**
+ * A strong tag for a write-once file: its path, size and how many servers hold it (a file
+ * written again elsewhere is another entity). `dirHash` is `fnv1a(dir + '/')`.
+ */
+function fileEtag (e: DirectoryEntry, dirHash: number): string {
+  return `"f-${e.size.toString(16)}-${e.locations.length}-${fnv1a(e.name, dirHash).toString(16)}"`
+}
+
+/** The hash `fileEtag` continues from for the entries of `dir`. */
+function dirHashOf (dir: string): number {
+  return fnv1a(dir === '' ? '' : `${dir}/`)
 }
 
 function etagMatches (header: string | undefined, etag: string): boolean {
@@ -168,21 +178,27 @@ export class DavHandler {
     }
   }
 
-  #fileResource (e: DirectoryEntry, dir: string): DavResource {
+  /** A file of directory `dir`; `dirHref` (the directory's href) and `dirHash` are computed once per listing. */
+  #fileResource (e: DirectoryEntry, dir: string, dirHref = davHref(DAV_BASE, dir, true), dirHash = dirHashOf(dir)): DavResource {
     return {
-      href: davHref(DAV_BASE, e.path, false),
+      href: dirHref + encodeSegment(e.name),
       collection: false,
       displayName: e.name,
       size: e.size,
-      etag: fileEtag(e),
+      etag: fileEtag(e, dirHash),
       contentType: davContentType(e.name),
       lastModified: this.#seenAt(dir)
     }
   }
 
-  #collectionResource (path: string, parent: string): DavResource {
+  #collectionResource (path: string, parent: string, parentHref?: string): DavResource {
     const [, base] = splitClusterPath(path)
-    return { href: davHref(DAV_BASE, path, true), collection: true, displayName: base, lastModified: this.#seenAt(path === '' ? parent : path) }
+    return {
+      href: parentHref === undefined ? davHref(DAV_BASE, path, true) : `${parentHref}${encodeSegment(base)}/`,
+      collection: true,
+      displayName: base,
+      lastModified: this.#seenAt(path === '' ? parent : path)
+    }
   }
 
   #tiffResource (path: string, s: SeriesSnapshot): DavResource | undefined {
@@ -244,9 +260,11 @@ export class DavHandler {
       }
     }))
     res.writeHead(207, { 'Content-Type': 'text/xml; charset="utf-8"' })
+    const dirHref = davHref(DAV_BASE, path, true)
+    const dirHash = dirHashOf(path)
     let buf = MULTISTATUS_HEAD + self
     for (const e of listing.entries) {
-      buf += renderer.response(e.isDirectory ? this.#collectionResource(e.path, path) : this.#fileResource(e, path))
+      buf += renderer.response(e.isDirectory ? this.#collectionResource(e.path, path, dirHref) : this.#fileResource(e, path, dirHref, dirHash))
       const tiff = e.isDirectory ? tiffs.get(e.name) : undefined
       if (tiff !== undefined) buf += renderer.response(tiff)
       if (buf.length >= FLUSH_BYTES) {
@@ -273,8 +291,8 @@ export class DavHandler {
   }
 
   async #getFile (req: IncomingMessage, res: ServerResponse, entry: DirectoryEntry, head: boolean): Promise<void> {
-    const etag = fileEtag(entry)
     const [dir] = splitClusterPath(entry.path)
+    const etag = fileEtag(entry, dirHashOf(dir))
     const common = { ...BODY_HEADERS, ETag: etag, 'Last-Modified': this.#seenAt(dir).toUTCString(), 'Accept-Ranges': 'bytes', 'Content-Type': davContentType(entry.name) }
     if (etagMatches(req.headers['if-none-match'], etag)) {
       res.writeHead(304, { ETag: etag })

@@ -34,13 +34,28 @@ const APACHE_NS = 'http://apache.org/dav/props/'
 
 type Render = (r: DavResource, quota: DavQuota | undefined) => string | undefined
 
-const httpDate = (d: Date): string => d.toUTCString()
+// Every entry of a listing carries the same date object: format it once.
+let memoDate: Date | null = null
+let memoHttp = ''
+let memoIso = ''
+function httpDate (d: Date): string {
+  if (d !== memoDate) {
+    memoDate = d
+    memoHttp = d.toUTCString()
+    memoIso = d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  }
+  return memoHttp
+}
+function isoDate (d: Date): string {
+  httpDate(d)
+  return memoIso
+}
 
 const DAV_PROPS: ReadonlyMap<string, Render> = new Map<string, Render>([
   ['resourcetype', (r) => r.collection ? '<D:resourcetype><D:collection/></D:resourcetype>' : '<D:resourcetype/>'],
   ['getcontentlength', (r) => r.collection || r.size === undefined ? undefined : `<D:getcontentlength>${r.size}</D:getcontentlength>`],
   ['getlastmodified', (r) => `<D:getlastmodified>${httpDate(r.lastModified)}</D:getlastmodified>`],
-  ['creationdate', (r) => `<D:creationdate>${r.lastModified.toISOString().replace(/\.\d{3}Z$/, 'Z')}</D:creationdate>`],
+  ['creationdate', (r) => `<D:creationdate>${isoDate(r.lastModified)}</D:creationdate>`],
   ['getetag', (r) => r.etag === undefined ? undefined : `<D:getetag>${xmlText(r.etag)}</D:getetag>`],
   ['displayname', (r) => `<D:displayname>${xmlText(r.displayName)}</D:displayname>`],
   ['getcontenttype', (r) => r.collection || r.contentType === undefined ? undefined : `<D:getcontenttype>${r.contentType}</D:getcontenttype>`],

@@ -43,13 +43,21 @@ export function wellFormed (s: string): string {
 }
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' }
 
+// Anything xmlText must change: markup, quotes, controls, surrogates, the two non-characters.
+// eslint-disable-next-line no-control-regex
+const NEEDS_XML_WORK = /[&<>"'\u0000-\u001f\ud800-\udfff\ufffe\uffff]/
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/
+
 /** Text for an XML element or attribute value: escaped, and with characters XML cannot hold replaced by U+FFFD. */
 export function xmlText (s: string): string {
+  // Most names need nothing: one scan, no copy (a listing may hold 100,000 of them).
+  if (!NEEDS_XML_WORK.test(s)) return s
   return wellFormed(s).replace(NOT_XML, '\ufffd').replace(SPECIAL, (c: string) => ENTITIES[c] as string)
 }
 
 /** One path segment for a URL: UTF-8, every byte outside the unreserved set percent-encoded. */
 export function encodeSegment (s: string): string {
+  if (UNRESERVED.test(s)) return s
   return encodeURIComponent(wellFormed(s)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 

@@ -96,8 +96,11 @@ export class FrameDecoder {
         throw new SeriesFormatError(`frame ${h.frameNum} is ${h.width}x${h.height}x${h.depth} ${h.dtype}, ` +
           `the series' first frame is ${g.width}x${g.height}x${g.depth} ${g.dtype}: it cannot be a page of one TIFF`)
       }
-      // Copied to the worker, not transferred: the cluster client may keep small files in its cache.
-      const pages = await this.#pool.runFilter(filterUrl, 'tiffFrame', bytes, g)
+      // The cluster client hands each caller its own buffer (its small-file cache keeps a copy):
+      // one that spans its whole ArrayBuffer moves to the worker without a copy; a view into a
+      // shared slab (Node's pool for small buffers) is copied.
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      const pages = await this.#pool.runFilter(filterUrl, 'tiffFrame', bytes, g, { transfer: whole })
       this.#decoded++
       this.#cache.set(key, pages)
       return pages

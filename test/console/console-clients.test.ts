@@ -1,10 +1,11 @@
 /**
  * Real WebDAV clients from Debian against the console: rclone (lists, copies a series folder and
  * its TIFF, reads ranges with `cat --offset`, and logs in with the token as basic-auth password)
- * and cadaver (ls, get, a refused put). litmus is not run: every suite of it starts by creating
- * a collection, which a read-only server refuses.
+ * cadaver (ls, get, a refused put) and GNOME's gvfs (gio mount, list, info, copy). litmus is not
+ * run: every suite of it starts by creating a collection, which a read-only server refuses.
  */
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -84,4 +85,30 @@ t.test('cadaver', { skip: hasProgram('cadaver', ['--version']) ? false : 'cadave
   t.same(await readFile(join(dir, 's.tif')), (await fetchRaw(`${c.url}dav/cad/s.pcs.tif`)).body)
   t.match(out, /Uploading .* failed:\s*405 Method Not Allowed/s)
   t.match(out, /Creating `newdir': failed:\s*405 Method Not Allowed/s)
+})
+
+t.test('GNOME gvfs (gio mount dav://)', { skip: hasProgram('dbus-run-session', ['--version']) && hasProgram('gio', ['version']) && existsSync('/usr/libexec/gvfsd-dav') ? false : 'gvfs-backends (gvfsd-dav), gio or dbus-run-session is not installed' }, async (t) => {
+  const nodes = await servers(t, 1)
+  await writeSeries([nodes[0]!.url], 'gv/s.pcs', 4)
+  const cluster = await connect(t, [nodes[0]!.url])
+  const c = await startTestConsole(t, cluster)
+  const dir = await mkdtemp(join(tmpdir(), 'pyme-gvfs-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const dav = `dav://127.0.0.1:${c.port}/dav/`
+  // One private session bus: gvfs's daemons start on it and end with it.
+  const script = [
+    `gio mount ${dav}`,
+    `gio list -l ${dav}gv/`,
+    `gio info -a standard::size,standard::content-type ${dav}gv/s.pcs.tif`,
+    `gio copy ${dav}gv/s.pcs.tif ${join(dir, 's.tif')}`,
+    `gio copy /etc/hostname ${dav}gv/new.txt || echo WRITE-REFUSED`,
+    `gio mount -u ${dav}`
+  ].join(' && ').replace(' && gio copy /etc', ' ; gio copy /etc')
+  const { stdout } = await run('dbus-run-session', ['--', 'sh', '-c', script], { env: { ...process.env, HOME: dir }, timeout: 120_000 })
+  t.match(stdout, /s\.pcs\t0\t\(directory\)/)
+  const size = (await fetchRaw(`${c.url}dav/gv/s.pcs.tif`, { method: 'HEAD' })).headers['content-length']
+  t.match(stdout, new RegExp(`s\\.pcs\\.tif\\t${String(size)}\\t\\(regular\\)`), 'the TIFF listed with its size')
+  t.match(stdout, /standard::content-type: image\/tiff/)
+  t.same(await readFile(join(dir, 's.tif')), (await fetchRaw(`${c.url}dav/gv/s.pcs.tif`)).body, 'gio copy reads the TIFF')
+  t.match(stdout, /WRITE-REFUSED/, 'a write through gvfs is refused')
 })

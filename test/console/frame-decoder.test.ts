@@ -37,20 +37,31 @@ t.test('at most maxInFlight frames at once, the rest wait in order', async (t) =
   t.teardown(() => d.close())
   let running = 0
   let peak = 0
+  // Each read waits on a gate; the test takes the gates as reads start (a channel, no polling).
   const gates: Array<() => void> = []
+  const takers: Array<(gate: () => void) => void> = []
+  const nextGate = async (): Promise<() => void> => await new Promise((resolve) => {
+    const gate = gates.shift()
+    if (gate !== undefined) resolve(gate)
+    else takers.push(resolve)
+  })
   const read = (n: number) => async (): Promise<Uint8Array> => {
     running++
     peak = Math.max(peak, running)
-    await new Promise<void>((resolve) => gates.push(resolve))
+    await new Promise<void>((resolve) => {
+      const taker = takers.shift()
+      if (taker !== undefined) taker(resolve)
+      else gates.push(resolve)
+    })
     running--
     return pzf(n)
   }
   const all = Array.from({ length: 10 }, async (_, n) => await d.frame(`k${n}`, read(n), geometry))
   // Open the gates one by one as reads start: never more than three reads are waiting.
   for (let opened = 0; opened < 10; opened++) {
-    for (let spin = 0; spin < 100_000 && gates.length === 0; spin++) await new Promise((resolve) => setImmediate(resolve))
+    const gate = await nextGate()
     t.ok(d.inFlight <= 3)
-    ;(gates.shift() as () => void)()
+    gate()
   }
   const frames = await Promise.all(all)
   t.equal(peak, 3)
