@@ -179,7 +179,7 @@ export class DavHandler {
   }
 
   /** A file of directory `dir`; `dirHref` (the directory's href) and `dirHash` are computed once per listing. */
-  #fileResource (e: DirectoryEntry, dir: string, dirHref = davHref(DAV_BASE, dir, true), dirHash = dirHashOf(dir)): DavResource {
+  #fileResource (e: DirectoryEntry, dir: string, dirHref = davHref(DAV_BASE, dir, true), dirHash = dirHashOf(dir), seen = this.#seenAt(dir)): DavResource {
     return {
       href: dirHref + encodeSegment(e.name),
       collection: false,
@@ -187,7 +187,7 @@ export class DavHandler {
       size: e.size,
       etag: fileEtag(e, dirHash),
       contentType: davContentType(e.name),
-      lastModified: this.#seenAt(dir)
+      lastModified: seen
     }
   }
 
@@ -262,9 +262,10 @@ export class DavHandler {
     res.writeHead(207, { 'Content-Type': 'text/xml; charset="utf-8"' })
     const dirHref = davHref(DAV_BASE, path, true)
     const dirHash = dirHashOf(path)
+    const seen = this.#seenAt(path)
     let buf = MULTISTATUS_HEAD + self
     for (const e of listing.entries) {
-      buf += renderer.response(e.isDirectory ? this.#collectionResource(e.path, path, dirHref) : this.#fileResource(e, path, dirHref, dirHash))
+      buf += renderer.response(e.isDirectory ? this.#collectionResource(e.path, path, dirHref) : this.#fileResource(e, path, dirHref, dirHash, seen))
       const tiff = e.isDirectory ? tiffs.get(e.name) : undefined
       if (tiff !== undefined) buf += renderer.response(tiff)
       if (buf.length >= FLUSH_BYTES) {

@@ -8,7 +8,7 @@
  * over the data servers that answered their status. Unknown properties are answered 404 in
  * their own propstat, as the RFC asks.
  */
-import { DAV_NS, xmlText, type PropName } from './dav-xml.js'
+import { DAV_NS, xmlAttr, xmlText, type PropName } from './dav-xml.js'
 
 /** One resource of the DAV view. */
 export interface DavResource {
@@ -90,7 +90,7 @@ function renderer (p: PropName): Render | undefined {
 function emptyElement (p: PropName): string {
   if (p.ns === DAV_NS) return `<D:${p.name}/>`
   // Names passed the parser's XML-name check; the namespace URI is escaped.
-  return p.ns === '' ? `<${p.name} xmlns=""/>` : `<X:${p.name} xmlns:X="${xmlText(p.ns)}"/>`
+  return p.ns === '' ? `<${p.name} xmlns=""/>` : `<X:${p.name} xmlns:X="${xmlAttr(p.ns)}"/>`
 }
 
 const OK = '<D:status>HTTP/1.1 200 OK</D:status>'

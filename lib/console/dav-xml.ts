@@ -34,25 +34,31 @@ export const DAV_NS = 'DAV:'
 
 // eslint-disable-next-line no-control-regex
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g
-const SPECIAL = /[&<>"'\r\n\t]/g
+const TEXT_SPECIAL = /[&<>\r\n\t]/g
+const ATTR_SPECIAL = /[&<>"'\r\n\t]/g
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' }
+// Anything xmlText must change: markup, controls, surrogates, the two non-characters (quotes
+// need no escaping in element text, and an entity tag is all quotes).
+// eslint-disable-next-line no-control-regex
+const NEEDS_TEXT_WORK = /[&<>\u0000-\u001f\ud800-\udfff\ufffe\uffff]/
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/
 
 /** The string with lone surrogates (names from JSON may hold them) replaced by U+FFFD. */
 export function wellFormed (s: string): string {
   return s.replace(LONE_SURROGATE, '\ufffd')
 }
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' }
 
-// Anything xmlText must change: markup, quotes, controls, surrogates, the two non-characters.
-// eslint-disable-next-line no-control-regex
-const NEEDS_XML_WORK = /[&<>"'\u0000-\u001f\ud800-\udfff\ufffe\uffff]/
-const UNRESERVED = /^[A-Za-z0-9._~-]*$/
-
-/** Text for an XML element or attribute value: escaped, and with characters XML cannot hold replaced by U+FFFD. */
+/** Text for an XML element: escaped, and with characters XML cannot hold replaced by U+FFFD. */
 export function xmlText (s: string): string {
   // Most names need nothing: one scan, no copy (a listing may hold 100,000 of them).
-  if (!NEEDS_XML_WORK.test(s)) return s
-  return wellFormed(s).replace(NOT_XML, '\ufffd').replace(SPECIAL, (c: string) => ENTITIES[c] as string)
+  if (!NEEDS_TEXT_WORK.test(s)) return s
+  return wellFormed(s).replace(NOT_XML, '\ufffd').replace(TEXT_SPECIAL, (c: string) => ENTITIES[c] as string)
+}
+
+/** A value for a double- or single-quoted XML attribute (quotes escaped too). */
+export function xmlAttr (s: string): string {
+  return wellFormed(s).replace(NOT_XML, '\ufffd').replace(ATTR_SPECIAL, (c: string) => ENTITIES[c] as string)
 }
 
 /** One path segment for a URL: UTF-8, every byte outside the unreserved set percent-encoded. */

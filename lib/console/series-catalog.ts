@@ -78,10 +78,9 @@ export class SeriesCatalog {
     this.#refreshMs = refreshMs
     this.#settleMs = settleMs
     this.#software = options.software
-    this.#entries = new LruCache({
-      maxEntries: maxSeries,
-      onEvict: (_path, entry) => { void entry.opening.then(async (r) => { await r.close() }, () => {}) }
-    })
+    // An evicted reader is not closed: a request may still be reading frames through it, and a
+    // reader on the caller's cluster client holds nothing that closing would free.
+    this.#entries = new LruCache({ maxEntries: maxSeries })
   }
 
   /** The last snapshot of a series already open (without looking again), or undefined. */

@@ -1,8 +1,10 @@
 import t from 'tap'
-import { davHref, DavXmlError, encodeSegment, parsePropfind, parseXml, wellFormed, xmlText } from '../../lib/console/dav-xml.js'
+import { davHref, DavXmlError, encodeSegment, parsePropfind, parseXml, wellFormed, xmlAttr, xmlText } from '../../lib/console/dav-xml.js'
 
 t.test('escaping hostile names', async (t) => {
-  t.equal(xmlText('<script>"a"&\'b\'</script>'), '&lt;script&gt;&quot;a&quot;&amp;&apos;b&apos;&lt;/script&gt;')
+  t.equal(xmlText('<script>"a"&\'b\'</script>'), '&lt;script&gt;"a"&amp;\'b\'&lt;/script&gt;', 'element text: quotes need no escaping')
+  t.equal(xmlText('"f-1a-2-abc"'), '"f-1a-2-abc"', 'an entity tag passes as it is')
+  t.equal(xmlAttr('urn:"a"&\'b\'<\u0001'), 'urn:&quot;a&quot;&amp;&apos;b&apos;&lt;\ufffd', 'attribute values: quotes too')
   t.equal(xmlText('a\u0001b\u001bc\td\re\nf'), 'a\ufffdb\ufffdc&#9;d&#13;e&#10;f', 'controls XML 1.0 cannot hold become U+FFFD; tab/CR/LF survive as references')
   t.equal(xmlText('\ufffe\uffff'), '\ufffd\ufffd')
   t.equal(wellFormed('a\ud800b\udc00c\ud83d\ude00'), 'a\ufffdb\ufffdc\ud83d\ude00', 'lone surrogates replaced, pairs kept')
