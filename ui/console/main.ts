@@ -3,7 +3,7 @@
  * scripts/build-console-ui.mjs): the data servers, the union namespace, and series with a
  * frame viewer. No framework: a few views that rebuild their part of the page from JSON.
  */
-import * as pzf from '../../lib/pzf/browser.js'
+import { initPzfWasm } from '../../lib/pzf/browser.js'
 import { api } from './api.js'
 import { h, replace } from './dom.js'
 import { startNodes } from './nodes-view.js'
@@ -29,10 +29,9 @@ async function route (): Promise<void> {
 }
 
 async function start (): Promise<void> {
-  // lib/pzf may offer an asynchronous initialiser (a WebAssembly decoder); the JavaScript one
-  // needs none, so the page works with whichever decoder the bundle holds.
-  const init: unknown = Reflect.get(pzf, 'initPzf')
-  if (typeof init === 'function') await Promise.resolve((init as () => unknown)()).catch(() => {})
+  // The WebAssembly decoder compiles asynchronously on a browser's main thread; until it is
+  // ready (or where WebAssembly is missing) lib/pzf decodes with its TypeScript codec.
+  await initPzfWasm().catch(() => {})
   startNodes(byId('nodes'), byId('nodes-time'))
   api.cluster().then((c) => {
     byId('cluster').textContent = `cluster '${c.cluster}', ${c.servers} data server${c.servers === 1 ? '' : 's'} · v${c.version}`
