@@ -67,5 +67,6 @@ export async function buildConsoleUi (options = {}) {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { outdir } = await buildConsoleUi({ outdir: process.argv[2] })
-  process.stdout.write(`console page built into ${outdir}\n`)
+  // stderr: npm pack --json runs the build (prepare) and its stdout must stay JSON.
+  process.stderr.write(`console page built into ${outdir}\n`)
 }
