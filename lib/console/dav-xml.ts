@@ -32,7 +32,7 @@ export class DavXmlError extends Error {
 
 export const DAV_NS = 'DAV:'
 
-// eslint-disable-next-line no-control-regex
+
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g
 const TEXT_SPECIAL = /[&<>\r\n\t]/g
 const ATTR_SPECIAL = /[&<>"'\r\n\t]/g
@@ -40,7 +40,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' }
 // Anything xmlText must change: markup, controls, surrogates, the two non-characters (quotes
 // need no escaping in element text, and an entity tag is all quotes).
-// eslint-disable-next-line no-control-regex
+
 const NEEDS_TEXT_WORK = /[&<>\u0000-\u001f\ud800-\udfff\ufffe\uffff]/
 const UNRESERVED = /^[A-Za-z0-9._~-]*$/
 
@@ -75,7 +75,7 @@ export function davHref (base: string, path: string, collection: boolean): strin
 
 // ── request bodies ──────────────────────────────────────────────────────────────────────
 
-const NAME = /^[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?$/
+const NAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/
 const ATTR = /([^\s=]+)\s*=\s*("[^"]*"|'[^']*')/g
 
 interface XmlElement {

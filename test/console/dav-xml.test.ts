@@ -20,7 +20,7 @@ t.test('PROPFIND bodies', async (t) => {
   t.same(parsePropfind('  \n'), { kind: 'allprop', include: [] })
   t.same(parsePropfind('<?xml version="1.0" encoding="utf-8"?><!-- c --><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'), { kind: 'allprop', include: [] })
   t.same(parsePropfind('<propfind xmlns="DAV:"><propname/></propfind>'), { kind: 'propname' })
-  t.same(parsePropfind(`<a:propfind xmlns:a='DAV:' xmlns:b="urn:b"><a:prop><a:getetag/><b:x></b:x><c xmlns="urn:&amp;c"/><d xmlns=""/></a:prop></a:propfind>`), {
+  t.same(parsePropfind('<a:propfind xmlns:a=\'DAV:\' xmlns:b="urn:b"><a:prop><a:getetag/><b:x></b:x><c xmlns="urn:&amp;c"/><d xmlns=""/></a:prop></a:propfind>'), {
     kind: 'prop',
     props: [{ ns: 'DAV:', name: 'getetag' }, { ns: 'urn:b', name: 'x' }, { ns: 'urn:&c', name: 'c' }, { ns: '', name: 'd' }]
   })
