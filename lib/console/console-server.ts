@@ -16,48 +16,17 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Cluster } from '../cluster/cluster.js'
-import { InvalidArgumentError, ServerError } from '../errors.js'
+import { ServerError } from '../errors.js'
 import { AccessGuard, generateToken, isLoopbackHost } from './access-guard.js'
 import { ConsoleApi } from './console-api.js'
 import { ConsoleAssets, CONSOLE_CSP, defaultAssetsDir } from './console-assets.js'
+import { resolveConsoleOptions, type ConsoleOptions } from './console-options.js'
 import { DAV_ALLOW, DavHandler } from './dav-handler.js'
 import { MULTISTATUS_HEAD, MULTISTATUS_TAIL } from './dav-props.js'
 import { FrameDecoder } from './frame-decoder.js'
 import { sendError, sendText } from './http-responses.js'
 import { NodeMonitor } from './node-monitor.js'
 import { SeriesCatalog } from './series-catalog.js'
-
-/** Options of `startConsole`. */
-export interface ConsoleOptions {
-  /** A connected cluster client; the console uses it and leaves it open. */
-  readonly cluster: Cluster
-  /** Address to bind. Anything but loopback needs a token. @default '127.0.0.1' */
-  readonly host?: string
-  /** TCP port, 0 for any free one. @default 8080 */
-  readonly port?: number
-  /**
-   * The access token (bearer token or basic-auth password). `undefined`: none on loopback, a
-   * generated one on any other address (read it from `ConsoleServer.token`).
-   */
-  readonly token?: string
-  /** Decode worker threads for TIFF pages. @default min(8, os.availableParallelism()) */
-  readonly decodeThreads?: number
-  /** Frames read or decoded at once, across every client. @default decodeThreads * 2 */
-  readonly maxDecodes?: number
-  /** Bytes of decoded frames kept. @default 268435456 */
-  readonly frameCacheBytes?: number
-  /** Series kept open. @default 256 */
-  readonly maxSeries?: number
-  /** How often a series still being written is looked at again, ms. @default 1000 */
-  readonly refreshMs?: number
-  /** How long the union listing may lag (SeriesReader's `settleMs`). @default 1000 */
-  readonly settleMs?: number
-  /** Time between status polls of the data servers, ms. @default 2000 */
-  readonly statusIntervalMs?: number
-  /** Directory of the built page. @default dist/console-ui */
-  readonly assetsDir?: string
-}
 
 /** A running console. */
 export interface ConsoleServer {
@@ -82,45 +51,26 @@ function version (): string {
   }
 }
 
-function int (v: number | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (v === undefined) return fallback
-  if (!Number.isSafeInteger(v) || v < min || v > max) throw new InvalidArgumentError(`invalid ${name}: expected an integer ${min}..${max}`)
-  return v
-}
-
 const ROOT_PROPFIND = MULTISTATUS_HEAD +
   '<D:response><D:href>/</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype><D:displayname>pyme-cluster</D:displayname>' +
   '<D:supportedlock/><D:lockdiscovery/></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>'
 const ROOT_CHILD = '<D:response><D:href>/dav/</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype><D:displayname>dav</D:displayname>' +
   '<D:supportedlock/><D:lockdiscovery/></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>'
 
-/** Starts the console on a connected cluster client. */
+export type { ConsoleOptions }
+
+/** Starts the console on a connected cluster client (options checked once: InvalidArgumentError). */
 export async function startConsole (options: ConsoleOptions): Promise<ConsoleServer> {
-  if (options === null || typeof options !== 'object' || options.cluster === undefined) {
-    throw new InvalidArgumentError('invalid options: expected { cluster }')
-  }
-  const cluster = options.cluster
-  const host = options.host ?? '127.0.0.1'
-  if (typeof host !== 'string' || host === '') throw new InvalidArgumentError('invalid host: expected an address')
-  const port = int(options.port, 'port', 8080, 0, 65535)
-  const token = options.token ?? (isLoopbackHost(host) ? null : generateToken())
+  const o = resolveConsoleOptions(options)
+  const { cluster, host, port } = o
+  const token = o.token ?? (isLoopbackHost(host) ? null : generateToken())
   const guard = new AccessGuard(token)
-  const statusIntervalMs = int(options.statusIntervalMs, 'statusIntervalMs', 2000, 100, 3_600_000)
   const v = version()
 
-  const decoder = new FrameDecoder({
-    ...(options.decodeThreads === undefined ? {} : { threads: options.decodeThreads }),
-    ...(options.maxDecodes === undefined ? {} : { maxInFlight: options.maxDecodes }),
-    ...(options.frameCacheBytes === undefined ? {} : { cacheBytes: options.frameCacheBytes })
-  })
-  const catalog = new SeriesCatalog(cluster, {
-    software: `pyme-cluster ${v}`,
-    ...(options.maxSeries === undefined ? {} : { maxSeries: options.maxSeries }),
-    ...(options.refreshMs === undefined ? {} : { refreshMs: options.refreshMs }),
-    ...(options.settleMs === undefined ? {} : { settleMs: options.settleMs })
-  })
-  const monitor = new NodeMonitor(cluster, { intervalMs: statusIntervalMs })
-  const assets = await ConsoleAssets.load(options.assetsDir ?? defaultAssetsDir())
+  const decoder = new FrameDecoder({ threads: o.decodeThreads, maxInFlight: o.maxDecodes, cacheBytes: o.frameCacheBytes })
+  const catalog = new SeriesCatalog(cluster, { software: `pyme-cluster ${v}`, maxSeries: o.maxSeries, refreshMs: o.refreshMs, settleMs: o.settleMs })
+  const monitor = new NodeMonitor(cluster, { intervalMs: o.statusIntervalMs })
+  const assets = await ConsoleAssets.load(o.assetsDir ?? defaultAssetsDir())
   const dav = new DavHandler({ cluster, catalog, decoder, quota: () => monitor.quota() })
   const api = new ConsoleApi({ cluster, catalog, monitor, version: v })
 

@@ -16,7 +16,8 @@
  * 64 KiB at a time) find it in the cache instead of decoding it again.
  */
 import { availableParallelism } from 'node:os'
-import { InvalidArgumentError, SeriesFormatError } from '../errors.js'
+import { SeriesFormatError } from '../errors.js'
+import { byteSizeOption, checkOptionsObject, integerOption, type OptionKeys } from '../internal/options.js'
 import { readPzfHeader } from '../pzf/format.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import { LruCache } from '../internal/lru-cache.js'
@@ -36,11 +37,7 @@ export interface FrameDecoderOptions {
 // The filter module sits beside this file: `.ts` under the test loader, `.js` in dist.
 const filterUrl = new URL(import.meta.url.endsWith('.ts') ? './frame-filter.ts' : './frame-filter.js', import.meta.url)
 
-function count (v: number | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (v === undefined) return fallback
-  if (!Number.isSafeInteger(v) || v < min || v > max) throw new InvalidArgumentError(`invalid ${name}: expected an integer ${min}..${max}`)
-  return v
-}
+const FRAME_DECODER_OPTION_KEYS = { threads: true, maxInFlight: true, cacheBytes: true } as const satisfies Record<keyof FrameDecoderOptions, true> & OptionKeys
 
 export class FrameDecoder {
   readonly threads: number
@@ -52,9 +49,10 @@ export class FrameDecoder {
   #decoded = 0
 
   constructor (options: FrameDecoderOptions = {}) {
-    this.threads = count(options.threads, 'decodeThreads', Math.min(8, availableParallelism()), 1, 64)
-    this.maxInFlight = count(options.maxInFlight, 'maxInFlight', this.threads * 2, 1, 1024)
-    const cacheBytes = count(options.cacheBytes, 'cacheBytes', 256 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER)
+    checkOptionsObject(options, FRAME_DECODER_OPTION_KEYS)
+    this.threads = integerOption(options.threads, 'threads', { min: 1, max: 64, default: Math.min(8, availableParallelism()) })
+    this.maxInFlight = integerOption(options.maxInFlight, 'maxInFlight', { min: 1, max: 1024, default: this.threads * 2 })
+    const cacheBytes = byteSizeOption(options.cacheBytes, 'cacheBytes', { min: 0, max: Number.MAX_SAFE_INTEGER, default: 256 * 1024 * 1024 })
     this.#pool = new PzfEncoderPool({ size: this.threads, maxQueue: this.maxInFlight })
     this.#cache = new LruCache({ maxEntries: cacheBytes === 0 ? 0 : 1_000_000, maxWeight: cacheBytes, weigh: (b) => b.byteLength })
     this.#slots = new Semaphore(this.maxInFlight)

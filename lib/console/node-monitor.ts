@@ -6,12 +6,13 @@
  */
 import type { Cluster } from '../cluster/cluster.js'
 import type { NodeStatus } from '../cluster/cluster-types.js'
+import { checkOptionsObject, durationOption } from '../internal/options.js'
 import type { NodeView } from './api-types.js'
 import type { DavQuota } from './dav-props.js'
 
 /** Options of `NodeMonitor`. */
 export interface NodeMonitorOptions {
-  /** Time between polls, ms. @default 2000 */
+  /** Time between polls, ms, 100 to 3600000. @default 2000 */
   readonly intervalMs?: number
 }
 
@@ -29,7 +30,8 @@ export class NodeMonitor {
 
   constructor (cluster: Cluster, options: NodeMonitorOptions = {}) {
     this.#cluster = cluster
-    this.#intervalMs = options.intervalMs ?? 2000
+    checkOptionsObject(options, { intervalMs: true } satisfies Record<keyof NodeMonitorOptions, true>)
+    this.#intervalMs = durationOption(options.intervalMs, 'intervalMs', { min: 100, max: 3_600_000, default: 2000 })
   }
 
   /** Starts polling (the first poll at once). */

@@ -9,9 +9,10 @@
  */
 import type { Cluster } from '../cluster/cluster.js'
 import { formatClusterUri } from '../cluster/cluster-uri.js'
-import { InvalidArgumentError } from '../errors.js'
 import { joinClusterPath } from '../internal/cluster-path.js'
 import { LruCache } from '../internal/lru-cache.js'
+import { checkOptionsObject, durationOption, integerOption, stringOption, type OptionKeys } from '../internal/options.js'
+import { MAX_TIMER_MS } from '../internal/timer-limit.js'
 import { readPzfHeader } from '../pzf/format.js'
 import { frameFileName } from '../internal/series-layout.js'
 import { SeriesReader } from '../series/series-reader.js'
@@ -40,14 +41,14 @@ export interface SeriesSnapshot {
 
 /** Options of `SeriesCatalog`. */
 export interface SeriesCatalogOptions {
-  /** Series kept open. @default 256 */
+  /** Series kept open, 1 to 1000000. @default 256 */
   readonly maxSeries?: number
   /** How old a snapshot of a series being written may be before it is refreshed, ms. @default 1000 */
   readonly refreshMs?: number
   /** Passed to `SeriesReader` (how long the union listing may lag). @default 1000 */
   readonly settleMs?: number
-  /** Text of the TIFF Software tag. */
-  readonly software: string
+  /** Text of the TIFF Software tag. @default 'pyme-cluster' */
+  readonly software?: string
 }
 
 interface Entry {
@@ -60,6 +61,8 @@ interface Entry {
 
 const HEADER_BYTES = 64
 
+const CATALOG_OPTION_KEYS = { maxSeries: true, refreshMs: true, settleMs: true, software: true } as const satisfies Record<keyof SeriesCatalogOptions, true> & OptionKeys
+
 export class SeriesCatalog {
   readonly #cluster: Cluster
   readonly #entries: LruCache<string, Entry>
@@ -68,16 +71,14 @@ export class SeriesCatalog {
   readonly #software: string
 
   constructor (cluster: Cluster, options: SeriesCatalogOptions) {
-    const maxSeries = options.maxSeries ?? 256
-    const refreshMs = options.refreshMs ?? 1000
-    const settleMs = options.settleMs ?? 1000
-    if (!Number.isSafeInteger(maxSeries) || maxSeries < 1) throw new InvalidArgumentError('invalid maxSeries: expected an integer >= 1')
-    if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new InvalidArgumentError('invalid refreshMs: expected an integer >= 0')
-    if (!Number.isSafeInteger(settleMs) || settleMs < 0) throw new InvalidArgumentError('invalid settleMs: expected an integer >= 0')
+    checkOptionsObject(options, CATALOG_OPTION_KEYS)
+    const maxSeries = integerOption(options.maxSeries, 'maxSeries', { min: 1, max: 1_000_000, default: 256 })
+    const refreshMs = durationOption(options.refreshMs, 'refreshMs', { min: 0, max: MAX_TIMER_MS, default: 1000 })
+    const settleMs = durationOption(options.settleMs, 'settleMs', { min: 0, max: 600_000, default: 1000 })
     this.#cluster = cluster
     this.#refreshMs = refreshMs
     this.#settleMs = settleMs
-    this.#software = options.software
+    this.#software = stringOption(options.software, 'software', 'pyme-cluster')
     // An evicted reader is not closed: a request may still be reading frames through it, and a
     // reader on the caller's cluster client holds nothing that closing would free.
     this.#entries = new LruCache({ maxEntries: maxSeries })
