@@ -229,7 +229,7 @@ export class RegistryError extends PymeError {
   }
 }
 
-/** A data server failed to start or hit an unrecoverable error. */
+/** A data server (or the console gateway) failed to start or hit an unrecoverable error. */
 export class ServerError extends PymeError {
   constructor (message: string, options?: PymeErrorOptions) {
     super(message, 'PYME_ERR_SERVER', options)

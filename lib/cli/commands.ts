@@ -12,6 +12,7 @@ export const commands: Readonly<Record<string, { readonly summary: string, reado
   find: { summary: 'walk a directory tree of the cluster and print matching paths', load: async () => (await import('./find-command.js')).findCommand },
   status: { summary: 'list the data servers of the cluster with free space, load and responsiveness', load: async () => (await import('./status-command.js')).statusCommand },
   serve: { summary: 'run a PYME-compatible data server on a data root', load: async () => (await import('./serve-command.js')).serveCommand },
+  console: { summary: 'browser console and read-only WebDAV view of the cluster (every series also a TIFF)', load: async () => (await import('./console-command.js')).consoleCommand },
   'cluster-of-one': { summary: 'run a one-machine cluster (a local data server in the host registry)', load: async () => (await import('./cluster-of-one-command.js')).clusterOfOneCommand },
   demo: { summary: 'simulated camera acquisition streamed to a local cluster, read back and verified (npm start)', load: async () => (await import('./demo-command.js')).demoCommand }
 }

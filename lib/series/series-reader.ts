@@ -227,6 +227,11 @@ export class SeriesReader<T extends PzfPixels = PzfPixels> {
     return out
   }
 
+  /** True when frame `i` was in the last listing (false for a gap, or a frame not written yet). */
+  hasFrame (i: number): boolean {
+    return this.#present.has(i)
+  }
+
   /** final_metadata.json of a complete series (undefined before, or if the writer wrote none). */
   get finalMetadata (): MetaDataHandler | undefined { return this.#finalMetadata }
 

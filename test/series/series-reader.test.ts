@@ -98,6 +98,7 @@ t.test('gaps: counted from the highest index, reported, refused when read', asyn
   t.equal(reader.isComplete, true)
   t.equal(reader.frameCount, 10, 'the recorded FrameCount, though the last frame is gone')
   t.same(reader.missingFrames, [3, 9])
+  t.same([2, 3, 4, 9, 10].map((i) => reader.hasFrame(i)), [true, false, true, false, false], 'hasFrame: in the last listing')
   t.equal(reader.contiguousFrames, 3)
   t.equal(reader.finalMetadata?.get('pyme-cluster.FramesStored'), 10)
   t.same(await reader.refresh(), { complete: true, frameCount: 10, contiguousFrames: 3, missingCount: 2, unreachableCount: 0, unreachableServers: [] })
