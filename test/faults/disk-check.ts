@@ -5,7 +5,8 @@
  *
  * - lost: frame indices on no node;
  * - copies of one name on several nodes: identical (an unacknowledged copy, e.g. the node
- *   stored it but died before answering) or conflicting (different bytes: a failure);
+ *   stored it but died before answering) or conflicting (different bytes: a failure); the
+ *   series' metadata.json, final_metadata.json and events.json are on every node by design;
  * - temp files (`.pyme-tmp-*`): hidden upload files left behind (never served);
  * - the report against the disk: every acknowledged file is on its node with its size; per
  *   node, the report's files and bytes equal the acknowledged ones; every file on a disk is
@@ -17,6 +18,8 @@ import type { ClientResult, SeriesSpec } from './fault-config.js'
 import type { FaultNode } from './fault-cluster.js'
 
 const TEMP_PREFIX = '.pyme-tmp-'
+/** The files ClusterBackend puts on every node (Streamer.putCopies). */
+const COPIED: ReadonlySet<string> = new Set(['metadata.json', 'final_metadata.json', 'events.json'])
 
 export interface DiskCheck {
   /** Frame indices on no node. */
@@ -91,7 +94,8 @@ export async function inspectDisk (nodes: readonly FaultNode[], spec: SeriesSpec
   for (const [name, at] of holders) {
     if (at.length < 2) continue
     const bodies = await Promise.all(at.map((i) => readFile(join((nodes[i] as FaultNode).root, ...spec.series.split('/'), name))))
-    if (bodies.every((b) => b.equals(bodies[0] as Buffer))) identicalCopies++
+    // The series' own files are on every node by design: not a re-sent copy.
+    if (bodies.every((b) => b.equals(bodies[0] as Buffer))) identicalCopies += COPIED.has(name) ? 0 : 1
     else conflicting.push(name)
   }
   const tempFiles = (await Promise.all(nodes.map((n) => tempFilesUnder(n.root)))).flat()
@@ -104,23 +108,29 @@ function compareWithReport (nodes: readonly FaultNode[], spec: SeriesSpec, listi
   holders: ReadonlyMap<string, number[]>, client: ClientResult): string[] {
   const problems: string[] = []
   const prefix = `${spec.series}/`
-  const acked = new Map<string, number>() // name → acknowledging node
+  const acked = new Map<string, number[]>() // name → acknowledging nodes
   let ackedFiles = 0
   let ackedBytes = 0
   nodes.forEach((node, i) => {
     const mine = (client.acks[node.url] ?? []).filter(([path]) => path.startsWith(prefix))
     const listing = listings[i] as Map<string, number>
-    let bytes = 0
     for (const [path, size] of mine) {
       const name = path.slice(prefix.length)
       const onDisk = listing.get(name)
       if (onDisk !== size) problems.push(`${name} acknowledged by node ${i} with ${size} bytes, on its disk: ${onDisk ?? 'absent'}`)
-      if (acked.has(name)) problems.push(`${name} acknowledged twice (nodes ${acked.get(name) ?? -1} and ${i})`)
-      acked.set(name, i)
-      bytes += size
+      const by = acked.get(name)
+      // The series' own files go to every node as copies (the report counts a file once); a
+      // frame is acknowledged once.
+      if (by === undefined) {
+        acked.set(name, [i])
+        ackedFiles++
+        ackedBytes += size
+      } else if (COPIED.has(name)) {
+        by.push(i)
+      } else {
+        problems.push(`${name} acknowledged twice (nodes ${by.join(', ')} and ${i})`)
+      }
     }
-    ackedFiles += mine.length
-    ackedBytes += bytes
     const reported = client.stream?.nodes[node.url]
     // The report counts every file of this client; only series files are on this series' disk.
     if (reported !== undefined && Object.keys(client.acks).length > 0) {
@@ -137,8 +147,8 @@ function compareWithReport (nodes: readonly FaultNode[], spec: SeriesSpec, listi
       // Only the resuming client's files are acknowledged in scenario 6; the first client's
       // stored files then have no acknowledgement here, which the caller allows for.
       if (client.alreadyPresent === undefined) problems.push(`${name} on node(s) ${at.join(', ')} was never acknowledged`)
-    } else if (at.length > 1 && !at.includes(by)) {
-      problems.push(`${name} acknowledged by node ${by} but found on ${at.join(', ')}`)
+    } else if (at.length > 1 && !by.some((i) => at.includes(i))) {
+      problems.push(`${name} acknowledged by node(s) ${by.join(', ')} but found on ${at.join(', ')}`)
     }
   }
   if (client.alreadyPresent === undefined) {

@@ -72,9 +72,12 @@ t.test('10,000 frames on 3 servers: the completion marker after every frame, rea
   const N = 10_000
   // What the servers stored, in the order they answered 200.
   const stored: string[] = []
+  const storedOn = new Map<string, string[]>(urls.map((u) => [u, []]))
   const onRequest = (m: unknown): void => {
     const r = m as RequestMessage
-    if (r.method === 'PUT' && r.status === 200 && r.url.startsWith(`/${name}/`)) stored.push(r.url.slice(name.length + 2))
+    if (r.method !== 'PUT' || r.status !== 200 || !r.url.startsWith(`/${name}/`)) return
+    stored.push(r.url.slice(name.length + 2))
+    storedOn.get(r.server)?.push(r.url.slice(name.length + 2))
   }
   subscribe('pyme:server:request', onRequest)
   t.teardown(() => unsubscribe('pyme:server:request', onRequest))
@@ -96,14 +99,21 @@ t.test('10,000 frames on 3 servers: the completion marker after every frame, rea
   const report = await backend.finalize()
   t.equal(report.frames, N)
   t.equal(report.failed.length, 0)
-  t.equal(report.stream?.files, N + 3)
+  // metadata.json, final_metadata.json and events.json: one copy on every node.
+  const copies = 3 * urls.length
+  t.equal(report.stream?.files, N + copies)
   t.equal(report.stream?.failed.length, 0)
   for (const url of urls) t.ok((report.stream?.nodes[url]?.files ?? 0) > 2000, `${url} took its share`)
 
-  t.equal(stored.length, N + 3)
-  t.equal(stored[0], 'metadata.json', 'metadata.json stored before any frame')
-  t.same(stored.slice(-2), ['final_metadata.json', 'events.json'], 'events.json stored last, after every frame (server order)')
-  t.same(acks.slice(-2), ['final_metadata.json', 'events.json'], 'and acknowledged last')
+  const last = (names: readonly string[]): string[] => names.slice(-2 * urls.length).sort()
+  const completion = [...Array<string>(urls.length).fill('events.json'), ...Array<string>(urls.length).fill('final_metadata.json')]
+  t.equal(stored.length, N + copies)
+  for (const [url, names] of storedOn) {
+    t.equal(names[0], 'metadata.json', `metadata.json stored on ${url} before any frame`)
+    t.same(names.slice(-2), ['final_metadata.json', 'events.json'], `events.json stored last on ${url}, after every frame (server order)`)
+  }
+  t.same(last(stored), completion, 'the completion files after every frame of every node')
+  t.same(last(acks), completion, 'and acknowledged last')
 
   const reader = await SeriesReader.open(backend.getURL(), { servers: urls, cluster: noDiscovery, settleMs: 50 })
   t.equal(reader.isComplete, true)
