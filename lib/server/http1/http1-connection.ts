@@ -3,10 +3,10 @@
  * with its response, and writes the answers strictly in request order (PROTOCOL.md §3.1).
  *
  *   socket ─read into the server's shared buffer─▶ consume(buf, start, end)
- *     HEAD        lines scanned in place (a head cut by a read boundary is copied, ≤ maxHeaderBytes)
+ *     HEAD        HeadReader: lines scanned in place (a head cut by a read boundary is gathered)
  *       └▶ parseRequestHead ─▶ onRequest(req, res)  (the handler may take the body directly)
  *     BODY        Content-Length bytes ─▶ req.push(view)      (false: stop reading until resumed)
- *     CHUNK_*     chunked framing decoded ─▶ req.push(view)
+ *     CHUNKED     chunked framing decoded (ChunkedReader) ─▶ req.push(view)
  *   answers:  queue [res₀ res₁ res₂ …]: only the oldest writes to the socket; the others' bytes
  *             wait in their entry until it is their turn. A parse error queues a raw answer
  *             behind the ones still owed, then the connection ends (400 / 431 / 501).
@@ -20,7 +20,9 @@
 import type { Socket } from 'node:net'
 import { Http1Request } from './http1-request.js'
 import { Http1Response } from './http1-response.js'
-import { HeadFailure, parseRequestHead, plausibleLineStart } from './request-head.js'
+import { ChunkedReader, type ChunkedSink } from './chunked-reader.js'
+import { HeadReader, type HeadSink } from './head-reader.js'
+import { HeadFailure, parseRequestHead } from './request-head.js'
 
 /** What a connection needs of its server. */
 export interface ConnectionHost {
@@ -31,23 +33,14 @@ export interface ConnectionHost {
 
 const HEAD = 0
 const BODY = 1
-const CHUNK_SIZE = 2
-const CHUNK_DATA = 3
-const CHUNK_DATA_END = 4
-const TRAILERS = 5
+const CHUNKED = 2
 /** No more requests are read (a `close` request, a parse error, EOF). */
-const DONE = 6
+const DONE = 3
 
 /** Unanswered requests at which reading stops (pipelining depth), and where it resumes. */
 const MAX_UNANSWERED = 64
 const RESUME_UNANSWERED = 32
-/** Bytes of a read gathered at a time while completing a head cut by a read boundary. */
-const HEAD_STEP = 1024
-/** Longest chunk-size line (with extensions). */
-const MAX_CHUNK_LINE = 4096
 
-const CR = 13
-const LF = 10
 
 interface Answer {
   readonly req: Http1Request | null
@@ -74,12 +67,10 @@ export class Http1Connection {
   #state = HEAD
   /** Whether the last request asked to close the connection after its answer. */
   #closeAfter = false
-  /** A head (or chunk line) cut by a read boundary: its bytes so far. */
-  #acc: Buffer | null = null
-  #accLen = 0
-  /** Start of the first line of the accumulated head not known to be complete. */
-  #scanned = 0
-  #line = ''
+  readonly #head: HeadReader
+  readonly #headSink: HeadSink
+  readonly #chunked: ChunkedReader
+  readonly #chunkedSink: ChunkedSink
   #req: Http1Request | null = null
   #remaining = 0
   readonly #answers: Answer[] = []
@@ -98,6 +89,14 @@ export class Http1Connection {
   constructor (socket: Socket, host: ConnectionHost) {
     this.socket = socket
     this.#host = host
+    this.#head = new HeadReader(host.maxHeaderBytes)
+    this.#headSink = { head: (text) => { this.#startRequest(text) }, fail: (status, reason) => this.#fail(status, reason) }
+    this.#chunked = new ChunkedReader(host.maxHeaderBytes)
+    this.#chunkedSink = {
+      data: (buf, start, end) => { if (!(this.#req as Http1Request).push(buf, start, end)) this.#paused = true },
+      end: () => { this.#bodyDone() },
+      broken: () => { this.#brokenBody() }
+    }
     socket.on('end', () => { this.#onEof() })
     socket.on('close', () => { this.#onClose() })
     socket.on('drain', () => { this.#answerAt(this.#first)?.res?.emit('drain') })
@@ -112,7 +111,7 @@ export class Http1Connection {
 
   /** No request in progress and nothing of a next one received. */
   get idle (): boolean {
-    return this.#unanswered === 0 && this.#state === HEAD && this.#accLen === 0 && !this.#paused
+    return this.#unanswered === 0 && this.#state === HEAD && !this.#head.pending && !this.#paused
   }
 
   /** Bytes read from the socket (a view valid during the call). Returns false to stop reading. */
@@ -222,7 +221,7 @@ export class Http1Connection {
             this.#pause(buf, at, end)
             return
           }
-          at = this.#readHead(buf, at, end)
+          at = this.#head.read(buf, at, end, this.#headSink)
           break
         case BODY: {
           const take = Math.min(this.#remaining, end - at)
@@ -234,22 +233,8 @@ export class Http1Connection {
           if (!more) this.#paused = true
           break
         }
-        case CHUNK_DATA: {
-          const take = Math.min(this.#remaining, end - at)
-          const more = (this.#req as Http1Request).push(buf, at, at + take)
-          at += take
-          this.#remaining -= take
-          if (this.#remaining === 0) {
-            this.#state = CHUNK_DATA_END
-            this.#line = ''
-          }
-          if (!more) this.#paused = true
-          break
-        }
-        case CHUNK_SIZE:
-        case CHUNK_DATA_END:
-        case TRAILERS:
-          at = this.#readChunkLine(buf, at, end)
+        case CHUNKED:
+          at = this.#chunked.read(buf, at, end, this.#chunkedSink)
           break
         default:
           // DONE: a request after a `Connection: close` one is refused (as Node's parser did);
@@ -262,62 +247,6 @@ export class Http1Connection {
       }
     }
     if (this.#paused && !this.#closed) this.#pause(buf, at, end)
-  }
-
-  // Scans for the end of a head; returns the position after what it consumed.
-  #readHead (buf: Buffer, at: number, end: number): number {
-    const max = this.#host.maxHeaderBytes
-    if (this.#accLen === 0) {
-      // Empty lines before a request line are skipped (RFC 9112 §2.2).
-      while (at + 1 < end && buf[at] === CR && buf[at + 1] === LF) at += 2
-      if (at === end) return at
-      const found = scanHead(buf, at, at, end)
-      if (found === -2) return this.#fail(400, 'Bad Request')
-      if (found === -1) {
-        if (end - at > max) return this.#fail(431, 'Request Header Fields Too Large')
-        if (!plausibleStart(buf, at, end)) return this.#fail(400, 'Bad Request')
-        this.#scanned = scannedTo - at
-        this.#keep(buf, at, end)
-        return end
-      }
-      if (found - at > max + 4) return this.#fail(431, 'Request Header Fields Too Large')
-      this.#startRequest(buf.toString('latin1', at, found - 4))
-      return found
-    }
-    // A head continued from an earlier read: gathered into the accumulator in small steps (a
-    // head is short; the body after it stays where it is), scanned there.
-    let pos = at
-    for (;;) {
-      const before = this.#accLen
-      const take = Math.min(end - pos, HEAD_STEP, Math.max(max + 4 - before, 0) + 1)
-      this.#keep(buf, pos, pos + take)
-      pos += take
-      const acc = this.#acc as Buffer
-      // Lines already complete are not scanned again (a head trickled byte by byte stays linear).
-      const found = scanHead(acc, 0, this.#scanned, this.#accLen)
-      if (found === -2) return this.#fail(400, 'Bad Request')
-      if (found >= 0) {
-        this.#accLen = 0
-        if (found > max + 4) return this.#fail(431, 'Request Header Fields Too Large')
-        this.#startRequest(acc.toString('latin1', 0, found - 4))
-        return pos - take + (found - before)
-      }
-      this.#scanned = scannedTo
-      if (this.#accLen > max) return this.#fail(431, 'Request Header Fields Too Large')
-      if (!plausibleStart(acc, 0, this.#accLen)) return this.#fail(400, 'Bad Request')
-      if (pos === end) return end
-    }
-  }
-
-  #keep (buf: Buffer, start: number, end: number): void {
-    const need = this.#accLen + (end - start)
-    if (this.#acc === null || this.#acc.length < need) {
-      const grown = Buffer.allocUnsafe(Math.max(need, 1024, (this.#acc?.length ?? 0) * 2))
-      this.#acc?.copy(grown, 0, 0, this.#accLen)
-      this.#acc = grown
-    }
-    buf.copy(this.#acc, this.#accLen, start, end)
-    this.#accLen = need
   }
 
   #startRequest (text: string): void {
@@ -333,8 +262,8 @@ export class Http1Connection {
     this.#closeAfter = !head.keepAlive
     if (head.chunked) {
       this.#req = req
-      this.#state = CHUNK_SIZE
-      this.#line = ''
+      this.#state = CHUNKED
+      this.#chunked.reset()
     } else if (head.contentLength > 0) {
       this.#req = req
       this.#state = BODY
@@ -353,46 +282,6 @@ export class Http1Connection {
     req.finish()
   }
 
-  // Chunk-size lines, the CRLF after chunk data, and trailer lines (RFC 9112 §7.1).
-  #readChunkLine (buf: Buffer, at: number, end: number): number {
-    const lf = buf.indexOf(LF, at)
-    const stop = lf < 0 || lf >= end ? end : lf + 1
-    this.#line += buf.toString('latin1', at, stop)
-    if (stop === end && (lf < 0 || lf >= end)) {
-      if (this.#line.length > (this.#state === TRAILERS ? this.#host.maxHeaderBytes : MAX_CHUNK_LINE)) this.#brokenBody()
-      return end
-    }
-    const line = this.#line
-    this.#line = ''
-    if (!line.endsWith('\r\n')) {
-      this.#brokenBody()
-      return stop
-    }
-    const text = line.slice(0, -2)
-    if (this.#state === CHUNK_DATA_END) {
-      if (text !== '') this.#brokenBody()
-      else this.#state = CHUNK_SIZE
-      return stop
-    }
-    if (this.#state === TRAILERS) {
-      if (text === '') this.#bodyDone()
-      return stop
-    }
-    const m = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/.exec(text)
-    if (m === null) {
-      this.#brokenBody()
-      return stop
-    }
-    const size = parseInt(m[1] as string, 16)
-    if (size === 0) {
-      this.#state = TRAILERS
-    } else {
-      this.#state = CHUNK_DATA
-      this.#remaining = size
-    }
-    return stop
-  }
-
   // The body's framing is broken: the request is aborted (its handler answers 400 and closes).
   #brokenBody (): void {
     const req = this.#req
@@ -407,7 +296,7 @@ export class Http1Connection {
   #fail (status: number, reason: string): number {
     this.#state = DONE
     this.#closeAfter = false
-    this.#accLen = 0
+    this.#head.reset()
     this.#answers.push({ req: null, res: null, out: [rawFailure(status, reason)], outBytes: 0, wait: false, done: true })
     this.#flush()
     return Number.MAX_SAFE_INTEGER
@@ -534,31 +423,6 @@ export class Http1Connection {
       if (this.#eof || this.#state === DONE) this.#endWhenAnswered()
     }
   }
-}
-
-/**
- * Index just past the empty line ending the head that starts at `from`, -1 when it is not
- * complete before `to`, -2 for a line ending in a bare LF (refused, as Node's strict parser).
- */
-function scanHead (buf: Buffer, from: number, pos: number, to: number): number {
-  for (;;) {
-    const lf = buf.indexOf(LF, pos)
-    if (lf < 0 || lf >= to) {
-      scannedTo = pos
-      return -1
-    }
-    if (lf === from || buf[lf - 1] !== CR) return -2
-    if (lf - 1 === pos && pos !== from) return lf + 1
-    pos = lf + 1
-  }
-}
-
-/** Where the last incomplete scanHead stopped: the start of its unfinished line. */
-let scannedTo = 0
-
-function plausibleStart (buf: Buffer, from: number, to: number): boolean {
-  const n = Math.min(to - from, 64)
-  return plausibleLineStart(buf.toString('latin1', from, from + n))
 }
 
 function noop (): void {}
