@@ -21,6 +21,12 @@ export interface OutputWatch {
   readonly readerGone: () => boolean
   /** A stdout write error that is not the reader going away; undefined if none. */
   readonly writeError: () => Error | undefined
+  /**
+   * Resolves once every write to stdout so far has left (or failed): a write still queued
+   * when the command returns may fail later (EPIPE once `head` has gone), and must fail while
+   * this watch still listens, or it would crash the process.
+   */
+  readonly flushed: () => Promise<void>
   /** Removes the listeners (the streams outlive the command in tests). */
   readonly dispose: () => void
 }
@@ -61,6 +67,11 @@ export function watchOutput (stdout: Writable, stderr: Writable, outer: AbortSig
     signal: ac.signal,
     readerGone: () => gone,
     writeError: () => failed,
+    flushed: async () => {
+      if (stdout.writableLength === 0 || stdout.destroyed || stdout.writableEnded) return
+      // Writes leave in order: an empty write's callback runs when everything before it has.
+      await new Promise<void>((resolve) => { stdout.write('', () => { resolve() }) })
+    },
     dispose: () => {
       outer.removeEventListener('abort', forward)
       stdout.off('error', onStdoutError)

@@ -42,10 +42,12 @@ export async function main (argv: readonly string[], io: CliIo): Promise<number>
   const output = watchOutput(io.stdout, io.stderr, io.signal)
   try {
     const code = await dispatch(argv, { ...io, signal: output.signal })
+    await output.flushed()
     const failed = output.writeError()
     if (failed !== undefined && !output.readerGone()) return report(failed, io)
     return output.readerGone() ? exitCodes.OK : code
   } catch (err) {
+    await output.flushed()
     return output.readerGone() ? exitCodes.OK : report(output.writeError() ?? err, io)
   } finally {
     output.dispose()
