@@ -16,6 +16,10 @@
  * (cluster-backend-client.mjs); the ceiling runs in this one (it allocates nothing per frame).
  * Also printed: PYME's figures as issue 12 measured them on this machine, for reference.
  *
+ * To profile the ClusterBackend client, give its Node flags in E2E_CLIENT_NODE_ARGS, e.g.
+ * `E2E_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (the client is let exit on its own,
+ * so the profile is written).
+ *
  * A benchmark, never a test: it prints numbers and the machine's load.
  */
 import { spawn } from 'node:child_process'
@@ -110,7 +114,7 @@ const spentSince = (before: number[], servers: CheckoutServer[]): number =>
 
 async function runClusterBackend (c: Case, frames: number, servers: CheckoutServer[], series: string): Promise<Sample> {
   const args = { servers: servers.map((s) => s.url), side: c.side, frames, compression: c.compression, series, distinct: DISTINCT, distribution: values.distribution }
-  const child = spawn(process.execPath, [CLIENT, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...(process.env['E2E_CLIENT_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), CLIENT, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const exited = once(child, 'exit')
   try {
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
@@ -140,6 +144,8 @@ async function runClusterBackend (c: Case, frames: number, servers: CheckoutServ
     }
     return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0, steady }
   } finally {
+    // A profiled client (E2E_CLIENT_NODE_ARGS="--cpu-prof ...") writes its profile as it exits.
+    if (child.exitCode === null && child.signalCode === null) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM')
       await exited

@@ -158,7 +158,9 @@ export class PooledFileWriter {
   #drop (): void {
     for (let i = this.#queueAt + (this.#writing ? 1 : 0); i < this.#queue.length; i++) this.#release((this.#queue[i] as [Buffer, number])[0])
     this.#queue.length = this.#writing ? this.#queueAt + 1 : this.#queueAt
-    if (this.#cur !== null) this.#release(this.#cur)
+    // The buffer being filled may be the socket's pending read target: it is left to the GC,
+    // never handed to another upload that the pending read would then write into.
+    if (this.#cur !== null) this.#held--
     this.#cur = null
     if (this.#paused) {
       this.#paused = false

@@ -40,6 +40,8 @@ const DONE = 3
 /** Unanswered requests at which reading stops (pipelining depth), and where it resumes. */
 const MAX_UNANSWERED = 64
 const RESUME_UNANSWERED = 32
+/** Smallest stash memory, bytes (stashes are usually what is left of one read). */
+const STASH_MIN = 64 * 1024
 
 
 interface Answer {
@@ -79,6 +81,8 @@ export class Http1Connection {
   #paused = false
   #backlogged = false
   #stash: Buffer | null = null
+  /** The memory stashes are kept in, reused from one pause to the next. */
+  #stashMemory: Buffer | null = null
   #stashAt = 0
   #consuming = false
   /** Answer text written during the current read, not yet handed to the socket. */
@@ -132,7 +136,10 @@ export class Http1Connection {
    * read, a part of one of those (so the body is never copied); undefined for the shared one.
    */
   readTarget (): Buffer | undefined {
-    if (this.#state !== BODY || this.#paused || this.#closed) return undefined
+    // Also while paused by the body's writer: the read after the resume then lands in the
+    // writer's next buffer, not in the shared one (a copy of up to 1 MiB per pause). Not with a
+    // stash: it is consumed first on resume and may end the body.
+    if (this.#state !== BODY || this.#stash !== null || this.#closed) return undefined
     return this.#req?.bodyTarget(this.#remaining)
   }
 
@@ -198,8 +205,12 @@ export class Http1Connection {
       if (buf === this.#stash) {
         this.#stashAt = at
       } else {
-        this.#stash = Buffer.allocUnsafe(end - at)
-        buf.copy(this.#stash, 0, at, end)
+        // Into memory this connection keeps (fresh memory costs page faults per pause). `buf`
+        // may be a view of it (a stash being consumed): `copy` moves overlapping bytes safely.
+        const n = end - at
+        if (this.#stashMemory === null || this.#stashMemory.length < n) this.#stashMemory = Buffer.allocUnsafeSlow(Math.max(n, STASH_MIN))
+        buf.copy(this.#stashMemory, 0, at, end)
+        this.#stash = this.#stashMemory.subarray(0, n)
         this.#stashAt = 0
       }
     } else {
@@ -342,6 +353,7 @@ export class Http1Connection {
     if (this.#closed) return
     this.#closed = true
     this.#stash = null
+    this.#stashMemory = null
     // Bodies not read whole are refused: a body cut off, or one parsed but not yet read by its
     // handler (as node:http destroyed those); a body already taken whole may still be committed.
     this.#req?.abort()
