@@ -21,6 +21,14 @@ t.test('defaults', async (t) => {
   t.not(resolveBackendOptions({ shape: [1, 1] }).sequenceId, o.sequenceId, 'random ids')
 })
 
+t.test('the default frame window holds about 256 MiB of large frames, 8 at least', async (t) => {
+  t.equal(resolveBackendOptions({ shape: [1024, 1024] }).maxPendingFrames, 64, '2 MiB frames: 64 (128 MiB)')
+  t.equal(resolveBackendOptions({ shape: [2048, 2048] }).maxPendingFrames, 32, '8 MiB frames: 32')
+  t.equal(resolveBackendOptions({ shape: [2048, 2048], dtype: 'float32' }).maxPendingFrames, 16, 'by bytes, not pixels')
+  t.equal(resolveBackendOptions({ shape: [8192, 8192] }).maxPendingFrames, 8, '128 MiB frames: 8 all the same')
+  t.equal(resolveBackendOptions({ shape: [2048, 2048], maxPendingFrames: 64 }).maxPendingFrames, 64, 'an explicit window is kept')
+})
+
 t.test('explicit values', async (t) => {
   const pool = new PzfEncoderPool({ size: 1 })
   const o = resolveBackendOptions({
