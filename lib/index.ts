@@ -39,7 +39,7 @@ export type { PymeErrorCode, PymeErrorOptions, StoreReport } from './errors.js'
 // PZF codec (also at pyme-cluster/pzf)
 export {
   encodePzf, encodePzfInto, maxPzfLength, decodePzf, decodePzfInto, decodedPzfLength, readPzfHeader, initPzfWasm,
-  PzfEncoderPool
+  PzfEncoderPool, allocateFramed
 } from './pzf/index.js'
 export type {
   PzfEncodeOptions, PzfQuantization, DecodedPzf, PzfDecodeLimits, PzfDecodeOptions, PzfImpl, PzfCompression,

@@ -38,7 +38,7 @@ async function example (name: string, environment: NodeJS.ProcessEnv, args: stri
 
 t.test('every example is short and tested here', async (t) => {
   const names = (await readdir(examples)).sort()
-  t.same(names, ['acquisition-loop.ts', 'cluster-by-name.ts', 'custom-distribution.ts', 'read-series.ts', 'servers-as-children.ts', 'upload-with-curl.sh'])
+  t.same(names, ['acquisition-loop.ts', 'camera-ring.ts', 'cluster-by-name.ts', 'custom-distribution.ts', 'read-series.ts', 'servers-as-children.ts', 'upload-with-curl.sh'])
   for (const n of names) {
     const lines = (await readFile(join(examples, n), 'utf8')).split('\n').length
     t.ok(lines < 60, `${n}: ${lines} lines`)
@@ -57,6 +57,18 @@ t.test('acquisition-loop', async (t) => {
   t.equal(reader.frameCount, 200)
   t.same((await reader.events()).map((e) => e.name), ['StartAq', 'StopAq'])
   t.equal(reader.metadata.get('voxelsize.x'), 0.108)
+  await reader.close()
+})
+
+t.test('camera-ring: lent raw frames, no copy, every buffer given back', async (t) => {
+  const [server] = await startDataServers(t, 1)
+  const out = await example('camera-ring.ts', await env(t, { PYME_CLUSTER_SERVERS: server!.url }))
+  const m = /^PYME-CLUSTER:\/\/\/(examples\/ring-\d+\.pcs): 300 frames, complete true, buffers given back 300, frame buffers of the backend's own 0$/m.exec(out)
+  t.ok(m, out)
+  const reader = await SeriesReader.open(join(server!.root, m?.[1] ?? ''))
+  t.equal(reader.frameCount, 300)
+  const f = await reader.getFrame(299)
+  t.equal((f.data as Uint16Array)[64], 100 + ((64 + 299) % 50), 'the last frame as the camera wrote it')
   await reader.close()
 })
 

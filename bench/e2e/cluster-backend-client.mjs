@@ -5,7 +5,7 @@
 // per frame would not be what a user's acquisition pays.
 //
 // Protocol with e2e.bench.ts (one JSON line each way, stdin/stdout):
-//   argv[2]  JSON { servers, side, frames, compression, series, distinct, distribution? }
+//   argv[2]  JSON { servers, side, frames, compression, series, distinct, distribution?, ring? }
 //   → {"ready":true}      frames generated, backend initialised (connections open)
 //   ← go                  the parent has sampled CPU; the clock starts
 //   → {"seconds",...}     the last frame is stored (answered 200); then finalize() ran
@@ -17,6 +17,11 @@
 // is part of the process's CPU during the run; its cost is measured apart before the run
 // (`fillMs`: CPU ms per fill, the process otherwise idle), since wall time under the others'
 // load would say little.
+//
+// With `ring: N` the camera owns N buffers from `backend.allocateFrame()` instead, fills a free
+// one per frame and lends it (`storeFrame(n, buffer, release)`); the backend gives it back when it
+// no longer needs it. Raw frames then go out with no copy in this process (a camera SDK's queue
+// of buffers works this way).
 import { createInterface } from 'node:readline'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { once } from 'node:events'
@@ -29,6 +34,7 @@ const nextLine = async () => (await once(lines, 'line'))[0]
 const say = (obj) => { process.stdout.write(JSON.stringify(obj) + '\n') }
 
 const { servers, side, frames, compression, series, distinct } = args
+const ringSize = args.ring ?? 0
 const source = Array.from({ length: distinct }, (_, i) => makeCameraFrame(side, side, { seed: 12, frame: i }))
 const camera = new Uint16Array(side * side)
 
@@ -39,6 +45,17 @@ const backend = new ClusterBackend(series, {
   ...(args.distribution === undefined ? {} : { distribution: args.distribution })
 })
 await backend.initialize()
+// The ring is allocated and touched before the run, as a camera's buffers are.
+const free = Array.from({ length: ringSize }, (_, i) => { const b = backend.allocateFrame(); b.set(source[i % distinct]); return b })
+let wake = null
+const giveBack = (frame) => {
+  free.push(frame)
+  if (wake !== null) {
+    const w = wake
+    wake = null
+    w()
+  }
+}
 
 const FILLS = 2 * distinct
 const cpu0 = process.cpuUsage()
@@ -75,6 +92,13 @@ for (let i = 0; i < frames; i++) {
   if (i === frames >> 1) {
     steady = { buffers: backend.stats().stream?.buffersAllocated ?? 0, frames: frames - i }
     gcObserver.observe({ entryTypes: ['gc'] })
+  }
+  if (ringSize > 0) {
+    while (free.length === 0) await new Promise((resolve) => { wake = resolve })
+    const buffer = free.pop()
+    buffer.set(source[i % distinct])
+    if (!backend.storeFrame(i, buffer, giveBack)) await backend.ready()
+    continue
   }
   camera.set(source[i % distinct])
   if (!backend.storeFrame(i, camera)) await backend.ready()

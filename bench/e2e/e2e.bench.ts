@@ -6,6 +6,7 @@
  *
  *   npm run bench:e2e -- [--case raw-2048,raw-512,huffman-2048,huffman-512] [--servers 1,2]
  *                        [--runs 3] [--frames N] [--distribution chunked|round-robin|...] [--server <checkout>]
+ *                        [--ring 16]
  *
  * Per case and server count, `runs` rounds; in each the two clients run in alternating order,
  * each on fresh servers and roots. Printed: frames/s up to the last frame on disk (answered
@@ -15,6 +16,12 @@
  * and median. The ClusterBackend runs in its own plain-JavaScript process
  * (cluster-backend-client.mjs); the ceiling runs in this one (it allocates nothing per frame).
  * Also printed: PYME's figures as issue 12 measured them on this machine, for reference.
+ *
+ * Raw cases also run the ClusterBackend with a camera ring of `--ring` buffers from
+ * `allocateFrame()`, lent to it (`storeFrame(n, buffer, release)`): no copy in the client process
+ * but the camera's fill; and next to it the ceiling with the same fill ("ceiling + fill": each
+ * file copied into a ring buffer before it is sent), the best any client fed by a camera that
+ * writes into memory could do (`--ring 0` leaves both out).
  *
  * To profile the ClusterBackend client, give its Node flags in E2E_CLIENT_NODE_ARGS, e.g.
  * `E2E_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (the client is let exit on its own,
@@ -67,6 +74,8 @@ const { values } = parseArgs({
     frames: { type: 'string' },
     distribution: { type: 'string' },
     pipelining: { type: 'string', default: '16' },
+    // Raw cases also run a camera ring of this many buffers lent to the backend (0: not run).
+    ring: { type: 'string', default: '16' },
     // Another checkout's build runs the servers (before/after comparisons of the server).
     server: { type: 'string' }
   }
@@ -78,6 +87,7 @@ if (unknown.length > 0) throw new Error(`--case: unknown ${unknown.join(', ')} (
 const serverCounts = values.servers.split(',').map(Number)
 const runs = Number(values.runs)
 const pipelining = Number(values.pipelining)
+const ringSize = Number(values.ring)
 /** Distinct frames the camera cycles through (generating a 2048² frame takes tens of ms). */
 const DISTINCT = 8
 
@@ -112,8 +122,8 @@ const serverCpu = (servers: CheckoutServer[]): number[] => servers.map((s) => th
 const spentSince = (before: number[], servers: CheckoutServer[]): number =>
   serverCpu(servers).reduce((sum, t, i) => sum + t - (before[i] ?? 0), 0)
 
-async function runClusterBackend (c: Case, frames: number, servers: CheckoutServer[], series: string): Promise<Sample> {
-  const args = { servers: servers.map((s) => s.url), side: c.side, frames, compression: c.compression, series, distinct: DISTINCT, distribution: values.distribution }
+async function runClusterBackend (c: Case, frames: number, servers: CheckoutServer[], series: string, ring: number): Promise<Sample> {
+  const args = { servers: servers.map((s) => s.url), side: c.side, frames, compression: c.compression, series, distinct: DISTINCT, distribution: values.distribution, ring }
   const child = spawn(process.execPath, [...(process.env['E2E_CLIENT_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), CLIENT, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const exited = once(child, 'exit')
   try {
@@ -153,12 +163,18 @@ async function runClusterBackend (c: Case, frames: number, servers: CheckoutServ
   }
 }
 
-async function runCeiling (c: Case, frames: number, servers: CheckoutServer[], prefix: string, bodies: Buffer[]): Promise<Sample> {
+async function runCeiling (c: Case, frames: number, servers: CheckoutServer[], prefix: string, bodies: Buffer[], fill: boolean): Promise<Sample> {
   // The ceiling gets the Streamer's window: `pipelining` requests, at most 64 MiB per node.
   const window = Math.max(1, Math.min(pipelining, Math.floor(64 * 1024 * 1024 / (bodies[0] as Buffer).length)))
+  // With `fill`, each file is first copied into one of a ring of buffers, as a camera fills its
+  // own: a frame is sent only once the one `ring` frames before it is answered (window < ring).
+  const ring = fill ? Array.from({ length: window + 1 }, () => Buffer.alloc((bodies[0] as Buffer).length)) : []
+  const body = fill
+    ? (n: number): Buffer => { const b = ring[n % ring.length] as Buffer; b.set(bodies[n % bodies.length] as Buffer); return b }
+    : (n: number): Buffer => bodies[n % bodies.length] as Buffer
   const clientBefore = threadCpu()
   const serversBefore = serverCpu(servers)
-  const r = await rawPutRun(servers.map((s) => s.url), prefix, (n) => bodies[n % bodies.length] as Buffer, Infinity, window, 1, frames)
+  const r = await rawPutRun(servers.map((s) => s.url), prefix, body, Infinity, window, 1, frames)
   const client = cpuSince(clientBefore, threadCpu())
   const server = spentSince(serversBefore, servers)
   if (r.frames !== frames) throw new Error(`raw client stored ${r.frames} of ${frames} (${r.errors} errors)`)
@@ -204,21 +220,29 @@ for (const c of cases) {
   if (PYME[c.name] !== undefined) console.log(`  PYME, measured on this machine per issue 12 (reference, not this run): ${PYME[c.name]}`)
   for (const n of serverCounts) {
     const backend: Sample[] = []
+    const lent: Sample[] = []
     const ceiling: Sample[] = []
+    const filled: Sample[] = []
+    const variants = c.compression === 'raw' && ringSize > 0 ? ['ceiling', 'backend', 'lent', 'filled'] : ['ceiling', 'backend']
     for (let r = 0; r < runs; r++) {
-      for (const which of r % 2 === 0 ? ['ceiling', 'backend'] : ['backend', 'ceiling']) {
+      for (const which of r % 2 === 0 ? variants : [...variants].reverse()) {
         await withServers(n, async (servers) => {
-          // Warm the servers' code paths the same way for both.
+          // Warm the servers' code paths the same way for all.
           await rawPutRun(servers.map((s) => s.url), 'warm', bodies[0] as Buffer, Infinity, 4, 1, Math.min(20, frames))
-          if (which === 'ceiling') ceiling.push(await runCeiling(c, frames, servers, `bench/raw_${r}`, bodies))
-          else backend.push(await runClusterBackend(c, frames, servers, `bench/e2e_${c.name}_${r}.pcs`))
+          if (which === 'ceiling') ceiling.push(await runCeiling(c, frames, servers, `bench/raw_${r}`, bodies, false))
+          else if (which === 'filled') filled.push(await runCeiling(c, frames, servers, `bench/filled_${r}`, bodies, true))
+          else if (which === 'backend') backend.push(await runClusterBackend(c, frames, servers, `bench/e2e_${c.name}_${r}.pcs`, 0))
+          else lent.push(await runClusterBackend(c, frames, servers, `bench/e2e_${c.name}_lent_${r}.pcs`, ringSize))
         })
       }
     }
-    const ratio = median(backend.map((x) => x.fps)) / median(ceiling.map((x) => x.fps))
-    console.log(` ${n} server${n > 1 ? 's' : ''}: ClusterBackend / raw-socket ceiling = ${f2(ratio)} (median fps)${values.distribution === undefined ? ' — ClusterBackend with its default distribution (chunked, 50 frames per server)' : ` — distribution ${values.distribution}`}`)
+    const ratio = (s: Sample[]): string => f2(median(s.map((x) => x.fps)) / median(ceiling.map((x) => x.fps)))
+    const lentVsFilled = lent.length > 0 && filled.length > 0 ? `, lent ring / ceiling with a camera fill = ${f2(median(lent.map((x) => x.fps)) / median(filled.map((x) => x.fps)))}` : ''
+    console.log(` ${n} server${n > 1 ? 's' : ''}: ClusterBackend / raw-socket ceiling = ${ratio(backend)}${lent.length > 0 ? `, lent ring / ceiling = ${ratio(lent)}` : ''}${lentVsFilled} (median fps)${values.distribution === undefined ? ' — ClusterBackend with its default distribution (chunked, 50 frames per server)' : ` — distribution ${values.distribution}`}`)
     console.log(describe('ClusterBackend', backend))
+    if (lent.length > 0) console.log(describe(`lent ring ${ringSize}`, lent))
     console.log(describe('raw ceiling', ceiling))
+    if (filled.length > 0) console.log(describe('ceiling + fill', filled))
   }
 }
 console.log(`\nload after: ${load()}`)

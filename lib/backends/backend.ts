@@ -6,7 +6,7 @@
  * ```
  *   new XxxBackend(opts)      mdh holds imageID, DimOrder, SizeC/T/Z; add your own keys
  *   await initialize()        writes metadata.json (before any frame)
- *   storeFrame(n, pixels)     cheap and synchronous; false = wait for 'drain' / await ready()
+ *   storeFrame(n, pixels[, release])  cheap and synchronous; false = wait for 'drain' / await ready()
  *   logEvent(name, descr)     any time before finalize()
  *   await finalize()          waits for every frame, writes final_metadata.json, then events.json
  *                             (the completion marker); resolves to a report, or rejects with
@@ -103,8 +103,21 @@ export interface Backend extends EventEmitter {
    * the background. Returns false when the caller should wait for `'drain'` (or `await
    * ready()`) before the next frame. Throws `InvalidFrameError` (wrong type or size, bad
    * index), `DuplicateFrameError` (index given before), `ClosedError`, `DestroyedError`.
+   *
+   * Who owns `frame` afterwards: by default the backend copied it (reuse it at once); with the
+   * `transfer` option the backend keeps it (do not touch it again). With `release`, the frame is
+   * lent: the backend reads it where it is and calls `release(frame)` exactly once, in a later
+   * microtask, when it no longer needs it (a raw frame from `allocateFrame()`: once stored,
+   * failed, dropped or journaled, sent with no copy; any other frame: right after its one copy).
+   * Until then do not write to it. Not called when `storeFrame` throws (the frame is still yours).
    */
-  storeFrame (n: number, frame: FramePixels): boolean
+  storeFrame (n: number, frame: FramePixels, release?: (frame: FramePixels) => void): boolean
+  /**
+   * A zeroed frame of the series' shape and dtype, in memory with room for a PZF header in front
+   * (`allocateFramed`): a raw frame in it that is lent or given up is sent with no copy at all.
+   * Allocate a camera's ring of buffers once, before the acquisition; fresh memory is slow to touch.
+   */
+  allocateFrame (): FramePixels
   /** Resolves when `storeFrame` would return true. */
   ready (): Promise<void>
   /** Logs an event for events.json (time in Unix seconds, default now). */

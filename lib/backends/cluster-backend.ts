@@ -4,9 +4,9 @@
  * `ClusterPZFDataSource` and by `SeriesReader.open('PYME-CLUSTER://…')`.
  *
  * ```
- *  storeFrame(n, pixels) ─ copy once (or transfer) ─► PzfEncoderPool (worker) ─► PZF bytes
- *        │                                                                        │
- *        │  false = wait ('drain' / ready())          Streamer.putAsync(<series>/frame%05d.pzf, { index: n })
+ *  storeFrame(n, pixels[, release]) ─► Streamer.putFrameAsync(<series>/frame%05d.pzf, { index: n })
+ *        │    raw: header + one copy, or none (allocateFrame() memory, lent or given up); Huffman: worker
+ *        │  false = wait ('drain' / ready())                                      │
  *        │                                                                        │
  *        └──── window: maxPendingFrames / maxPendingBytes ◄──── server's 200 ◄────┘
  *  finalize() ─ every frame answered ─► final_metadata.json ─► events.json (a copy on every node,

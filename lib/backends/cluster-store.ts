@@ -28,6 +28,7 @@ import { joinClusterPath } from '../internal/cluster-path.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, METADATA_FILE, parseFrameFileName } from '../internal/series-layout.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import type { PzfPixels } from '../pzf/format.js'
+import { giveBack, type PixelHandover } from '../streamer/frame-encoder.js'
 import type { StreamReport } from '../streamer/stream-report.js'
 import { Streamer } from '../streamer/streamer.js'
 import type { StreamerOptions } from '../streamer/streamer-options.js'
@@ -180,10 +181,14 @@ export class ClusterStore implements SeriesStore {
    * memory, other frames are staged and encoded on its worker pool, all within its memory
    * budget and overflow policy. Returned, not awaited (see `write`).
    */
-  writeFrame (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean): Promise<number> {
+  writeFrame (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, handover: PixelHandover): Promise<number> {
     const streamer = this.#streamer
-    if (streamer === null || this.#state !== 'open') return Promise.reject(new ClosedError(`store of ${this.url} is not open`))
-    return streamer.putFrameAsync(this.#prefix + name, pixels, { index: frameIndex, encode, transfer }).then((ack) => {
+    if (streamer === null || this.#state !== 'open') {
+      giveBack(handover, pixels)
+      return Promise.reject(new ClosedError(`store of ${this.url} is not open`))
+    }
+    const hint = typeof handover === 'function' ? { index: frameIndex, encode, release: handover } : { index: frameIndex, encode, transfer: handover === 'transfer' }
+    return streamer.putFrameAsync(this.#prefix + name, pixels, hint).then((ack) => {
       this.placement.frame(ack.node, frameIndex)
       return ack.bytes
     })

@@ -16,6 +16,7 @@ import { AlreadyExistsError, ClosedError, NoServersError } from '../errors.js'
 import { Cluster } from '../cluster/cluster.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import type { PzfPixels } from '../pzf/format.js'
+import { giveBack, type PixelHandover } from '../streamer/frame-encoder.js'
 import type { StreamReport } from '../streamer/stream-report.js'
 import type { Streamer } from '../streamer/streamer.js'
 import type { StreamerOptions } from '../streamer/streamer-options.js'
@@ -89,9 +90,12 @@ export class H5AggregateStore implements SeriesStore {
     return this.#inner.write(name, data, frameIndex)
   }
 
-  writeFrame (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean): Promise<number> {
-    if (this.#inner === null || this.#state !== 'open') return Promise.reject(new ClosedError(`store of ${this.url} is not open`))
-    return this.#inner.writeFrame(name, pixels, frameIndex, encode, transfer)
+  writeFrame (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, handover: PixelHandover): Promise<number> {
+    if (this.#inner === null || this.#state !== 'open') {
+      giveBack(handover, pixels)
+      return Promise.reject(new ClosedError(`store of ${this.url} is not open`))
+    }
+    return this.#inner.writeFrame(name, pixels, frameIndex, encode, handover)
   }
 
   /** Closes the Streamer and resolves to its report (null if it never started). */

@@ -31,7 +31,8 @@ import { nameList } from '../internal/name-list.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import { bytesPerPixel, dtypeOf } from '../pzf/format.js'
-import { FrameEncoder, type EncodedFrame } from '../streamer/frame-encoder.js'
+import { FrameEncoder, type EncodedFrame, type PixelHandover } from '../streamer/frame-encoder.js'
+import { allocateFramed } from '../pzf/framed-pixels.js'
 import { EventLog } from '../internal/event-log.js'
 import { MetaDataHandler } from '../series/metadata-handler.js'
 import { absentRanges } from '../series/frame-ranges.js'
@@ -198,8 +199,13 @@ export class SeriesBackend extends EventEmitter implements Backend {
     this.emit('stored', name, data.byteLength)
   }
 
-  storeFrame (n: number, frame: FramePixels): boolean {
+  allocateFrame (): FramePixels {
+    return allocateFramed(this.#opts.pixels, this.#opts.dtype)
+  }
+
+  storeFrame (n: number, frame: FramePixels, release?: (frame: FramePixels) => void): boolean {
     this.#assertUsable()
+    if (release !== undefined && typeof release !== 'function') throw new InvalidArgumentError('invalid release: expected a function')
     if (this.#state !== 'open') throw new InvalidArgumentError('storeFrame() called before initialize() resolved')
     if (this.#workersFailed !== null) throw this.#workersFailed
     const opts = this.#opts
@@ -222,12 +228,13 @@ export class SeriesBackend extends EventEmitter implements Backend {
     const name = frameFileName(n)
     const encodeOptions: PzfEncodeOptions = { ...this.#encodeBase, frameNum: n }
     const store = this.#store
+    const handover: PixelHandover = release ?? (opts.transfer ? 'transfer' : 'copy')
     if (store.writeFrame !== undefined) {
       // The store's own encoder takes the pixels now, within its memory budget.
-      store.writeFrame(name, frame, n, encodeOptions, opts.transfer)
+      store.writeFrame(name, frame, n, encodeOptions, handover)
         .then((size) => { this.#settle(n, name, size, null) }, (err: unknown) => { this.#settle(n, name, 0, asError(err)) })
     } else {
-      this.#encodeAndWrite(name, n, frame, encodeOptions)
+      this.#encodeAndWrite(name, n, frame, encodeOptions, handover)
     }
     if (this.#saturated) this.#needDrain = true
     return !this.#needDrain
@@ -248,12 +255,12 @@ export class SeriesBackend extends EventEmitter implements Backend {
    * Pixel bytes count against maxPendingBytes only until encoded (the staged copy is then
    * reused; the encoded bytes are the store's until the write settles).
    */
-  #encodeAndWrite (name: string, n: number, frame: FramePixels, options: PzfEncodeOptions): void {
+  #encodeAndWrite (name: string, n: number, frame: FramePixels, options: PzfEncodeOptions, handover: PixelHandover): void {
     const encoder = this.#frameEncoder()
     let encoded: Promise<EncodedFrame>
     if (encoder.inline(options)) {
       try {
-        encoded = Promise.resolve(encoder.encodeNow(frame, options, false))
+        encoded = Promise.resolve(encoder.encodeNow(frame, options, handover))
       /* c8 ignore next 3 -- frame and options are validated first; kept so a codec refusal fails this frame, not the caller */
       } catch (err) {
         encoded = Promise.reject(err)
@@ -261,7 +268,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     } else {
       const held = frame.byteLength
       this.#pendingBytes += held
-      encoded = encoder.encode(encoder.stage(frame, this.#opts.transfer), options).finally(() => {
+      encoded = encoder.encode(encoder.stage(frame, handover), options).finally(() => {
         this.#pendingBytes -= held
         this.#checkDrain()
       })

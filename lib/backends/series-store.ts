@@ -11,6 +11,7 @@
 
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import type { PzfPixels } from '../pzf/format.js'
+import type { PixelHandover } from '../streamer/frame-encoder.js'
 
 export interface SeriesStore {
   /** The series URL (`Backend.getURL()`). */
@@ -33,11 +34,11 @@ export interface SeriesStore {
   /**
    * Stores frame `frameIndex` from its pixels, encoding them itself (a store with an encoder of
    * its own: the cluster store hands them to its Streamer, whose memory budget and overflow
-   * policy then see the frame from the moment it is taken). The pixels are taken (framed or
-   * copied, or kept when `transfer`) before this returns. Resolves to the bytes stored.
-   * Stores without it get encoded bytes through `write`.
+   * policy then see the frame from the moment it is taken). The pixels are taken as `handover`
+   * says (copied, kept, or lent and given back exactly once, also when this rejects) before this
+   * returns. Resolves to the bytes stored. Stores without it get encoded bytes through `write`.
    */
-  writeFrame?: (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, transfer: boolean) => Promise<number>
+  writeFrame?: (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, handover: PixelHandover) => Promise<number>
   /**
    * The backend's `finalize()` has begun: a store with a time limit on its writes (the cluster
    * store's `closeTimeoutMs`) starts its one deadline now, so that the frames still pending, the

@@ -11,6 +11,7 @@ export type { DecodedPzf, PzfDecodeLimits, PzfDecodeOptions } from './decode-pzf
 export { initPzfWasm } from './pzf-wasm.js'
 export type { PzfImpl } from './pzf-wasm.js'
 export { readPzfHeader } from './format.js'
+export { allocateFramed } from './framed-pixels.js'
 export type { PzfCompression, PzfDimOrder, PzfDtype, PzfHeader, PzfPixels, PzfPixelsOf } from './format.js'
 export { PzfEncoderPool } from './pzf-encoder-pool.js'
 export type { PzfEncodedInto, PzfEncoderPoolOptions, PzfPoolTaskOptions } from './pzf-encoder-pool.js'

@@ -18,6 +18,7 @@ import type { CopySet } from './copy-set.js'
 import { encodeClusterPath } from '../internal/cluster-path.js'
 import { dropChannel } from './diagnostics.js'
 import type { EncodeStage } from './encode-stage.js'
+import type { PixelHandover } from './frame-encoder.js'
 import { DROP, SPILL } from './overflow-gate.js'
 import { bytesRecord, checkIndex, filePath, isPixels, toBuffer, type FrameHint, type PutRecord } from './put-arguments.js'
 import type { Settler, SettlerParts } from './settler.js'
@@ -52,24 +53,35 @@ export class Admission {
 
   /**
    * Checks a put of pixels and takes them: a raw PZF frame is framed now (a header and one copy
-   * into reused memory, or none when the caller gives the pixels up); anything else is staged
-   * (one copy, or the caller's transferred buffer) for the worker pool.
+   * into reused memory, or none for framed pixels given up or lent); anything else is staged
+   * (one copy, or the caller's transferred buffer) for the worker pool. Lent pixels are given
+   * back whatever happens, also when this throws.
    */
   frameRecord (path: string, pixels: FramePixels, frame: FrameHint | undefined): PutRecord {
-    this.#host.checkOpen()
-    const p = filePath(path)
-    const encoder = this.#p.encoder
-    if (encoder === null) throw new InvalidArgumentError('putFrame needs the filter option (use put for bytes)')
-    if (!isPixels(pixels)) throw new InvalidArgumentError('invalid pixels: expected a Uint8Array, Uint16Array or Float32Array')
-    const index = checkIndex(frame?.index)
-    if (frame?.encode !== undefined && (typeof frame.encode !== 'object' || frame.encode === null)) throw new InvalidArgumentError('invalid encode: expected PZF options')
-    const encode = encoder.pzfOptions(frame?.encode ?? null, index)
-    if (encode !== null && encode.shape === undefined) throw new InvalidArgumentError('invalid encode: no shape in filter.pzf or the frame options')
-    const transfer = frame?.transfer === true
-    const now = encoder.now(pixels, encode, transfer)
-    if (now !== null) return bytesRecord(p, index, now.head, now.body, now.release)
-    const staged = encoder.stage(pixels, transfer)
-    return { path: p, index, head: null, body: null, release: () => { encoder.discard(staged) }, pixels: staged, encode, arg: frame?.arg, size: staged.byteLength }
+    const lend = frame?.release
+    if (lend !== undefined && typeof lend !== 'function') throw new InvalidArgumentError('invalid release: expected a function')
+    const handover: PixelHandover = lend ?? (frame?.transfer === true ? 'transfer' : 'copy')
+    let taken = false
+    try {
+      this.#host.checkOpen()
+      const p = filePath(path)
+      const encoder = this.#p.encoder
+      if (encoder === null) throw new InvalidArgumentError('putFrame needs the filter option (use put for bytes)')
+      if (!isPixels(pixels)) throw new InvalidArgumentError('invalid pixels: expected a Uint8Array, Uint16Array or Float32Array')
+      const index = checkIndex(frame?.index)
+      if (frame?.encode !== undefined && (typeof frame.encode !== 'object' || frame.encode === null)) throw new InvalidArgumentError('invalid encode: expected PZF options')
+      const encode = encoder.pzfOptions(frame?.encode ?? null, index)
+      if (encode !== null && encode.shape === undefined) throw new InvalidArgumentError('invalid encode: no shape in filter.pzf or the frame options')
+      // From here on the encoder owns the hand-over (it gives lent pixels back, also on failure).
+      taken = true
+      const now = encoder.now(pixels, encode, handover)
+      if (now !== null) return bytesRecord(p, index, now.body, now.release)
+      const staged = encoder.stage(pixels, handover)
+      return { path: p, index, body: null, release: () => { encoder.discard(staged) }, pixels: staged, encode, arg: frame?.arg, size: staged.byteLength }
+    } catch (err) {
+      if (!taken && lend !== undefined) queueMicrotask(() => { lend(pixels) })
+      throw err
+    }
   }
 
   /**
@@ -192,7 +204,6 @@ export class Admission {
     item.charged = put.size
     p.budget.charge(item.charged)
     if (put.body !== null) {
-      item.head = put.head
       item.body = put.body
       item.release = put.release
       p.router.route(item)
@@ -227,8 +238,8 @@ export class Admission {
       if (next === null) return
       const r = next.record
       const put: PutRecord = r.kind === 'bytes'
-        ? bytesRecord(r.path, r.index, null, toBuffer(r.data), null)
-        : { path: r.path, index: r.index, head: null, body: null, release: null, pixels: spilledPixels(r), encode: r.encode ?? null, arg: r.arg, size: r.data.byteLength }
+        ? bytesRecord(r.path, r.index, toBuffer(r.data), null)
+        : { path: r.path, index: r.index, body: null, release: null, pixels: spilledPixels(r), encode: r.encode ?? null, arg: r.arg, size: r.data.byteLength }
       this.#admit(r.seq, put, next.waiter, true)
     }
   }

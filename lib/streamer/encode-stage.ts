@@ -7,7 +7,7 @@
  */
 import { EncodeError } from '../errors.js'
 import { PzfEncoderPool, type PzfEncodeOptions } from '../pzf/index.js'
-import { FrameEncoder, type EncodedFrame } from './frame-encoder.js'
+import { FrameEncoder, type EncodedFrame, type PixelHandover } from './frame-encoder.js'
 import type { EncoderPool, StreamFilter } from './streamer-options.js'
 import type { FramePixels, StreamItem } from './stream-item.js'
 
@@ -45,14 +45,14 @@ export class EncodeStage {
    * Encodes a PZF frame at once when that is cheap (raw, or no workers), or returns null.
    * @throws EncodeError when the format refuses the frame.
    */
-  now (pixels: FramePixels, encode: Partial<PzfEncodeOptions> | null, transfer: boolean): EncodedFrame | null {
+  now (pixels: FramePixels, encode: Partial<PzfEncodeOptions> | null, handover: PixelHandover): EncodedFrame | null {
     if (encode === null || !this.#encoder.inline(encode)) return null
-    return this.#encoder.encodeNow(pixels, encode as PzfEncodeOptions, transfer)
+    return this.#encoder.encodeNow(pixels, encode as PzfEncodeOptions, handover)
   }
 
   /** The pixels a later `run` encodes: the caller's (transfer), or one copy into reused memory. */
-  stage (pixels: FramePixels, transfer: boolean): FramePixels {
-    return this.#encoder.stage(pixels, transfer)
+  stage (pixels: FramePixels, handover: PixelHandover): FramePixels {
+    return this.#encoder.stage(pixels, handover)
   }
 
   /** Frees staged pixels that will not be encoded (their file failed, or was journaled). */
@@ -94,5 +94,5 @@ export class EncodeStage {
 /** A module filter's output as a file's bytes (it must be a Uint8Array). */
 function filtered (out: unknown): EncodedFrame {
   if (!(out instanceof Uint8Array)) throw new EncodeError(`filter returned ${typeof out}, expected a Uint8Array`)
-  return { head: null, body: Buffer.from(out.buffer, out.byteOffset, out.byteLength), release: null }
+  return { body: Buffer.from(out.buffer, out.byteOffset, out.byteLength), release: null }
 }

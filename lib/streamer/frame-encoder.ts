@@ -4,29 +4,35 @@
  * so that each pixel byte is copied at most once and no frame-sized buffer is allocated per frame:
  *
  * ```
- *  raw           encodeNow: header + pixels, one copy into a pooled buffer ─────────────┐
- *  raw, transfer encodeNow: a 64-byte header in front of the caller's pixels (0 copies) ├─► EncodedFrame
- *  no workers    encodeNow: Huffman on this thread into a pooled buffer ────────────────┤   { head, body,
- *  Huffman       stage (one copy into a pooled pixel buffer, or the caller's buffer) ──┐│     release }
- *                encode: pixels and a pooled output buffer move to a worker and back ──┴┘
- *  module filter stage, then the filter on a worker (its output is its own)
+ *  raw                 encodeNow: header + pixels, one copy into a pooled buffer ───────────┐
+ *  raw, framed, given  encodeNow: the header written in front of the caller's pixels        ├─► EncodedFrame
+ *    up or lent          (memory from allocateFramed: one contiguous file, 0 copies)        │   { body, release }
+ *  no workers          encodeNow: Huffman on this thread into a pooled buffer ──────────────┤
+ *  Huffman             stage (one copy into a pooled pixel buffer, or the caller's buffer) ┐│
+ *                      encode: pixels and a pooled output buffer move to a worker and back ┴┘
+ *  module filter       stage, then the filter on a worker (its output is its own)
  * ```
+ *
+ * How the caller hands its pixels over (`PixelHandover`): `'copy'` (it may reuse them as soon as
+ * the call returns), `'transfer'` (it gives them up), or a lender function: the pixels are the
+ * caller's again once the lender is called with them (in a later microtask), exactly once: when
+ * the file's memory is released if they were sent as they are, or right after the copy otherwise.
  *
  * `release()` gives an encoded frame's memory back; call it once, when the bytes are no longer
  * needed (acknowledged, failed for good, or written to a spill journal). Without `reuse` (a store
- * that keeps what it is given), every frame gets fresh memory and `release` is null.
+ * that keeps what it is given), every frame gets fresh memory and `release` is null, except for
+ * lent pixels, which are always copied then.
  */
 import { EncodeError, PymeError } from '../errors.js'
 import { BufferPool } from '../internal/buffer-pool.js'
 import { ownsWholeBuffer } from '../internal/transferable.js'
 import { encodePzf, encodePzfInto, maxPzfLength, planPzfEncode, type PzfEncodeOptions } from '../pzf/encode-pzf.js'
-import { littleEndianHost, PZF_HEADER_LENGTH, writePzfHeader, type PzfPixels } from '../pzf/format.js'
+import { framedFile } from '../pzf/framed-pixels.js'
+import { littleEndianHost, writePzfHeader, type PzfPixels } from '../pzf/format.js'
 import type { EncoderPool } from './streamer-options.js'
 
-/** The bytes of one encoded file: `head` (if any) then `body`, and how to give their memory back. */
+/** The bytes of one encoded file, and how to give their memory back. */
 export interface EncodedFrame {
-  /** Bytes sent before `body` (the PZF header of a zero-copy raw frame), or null. */
-  readonly head: Buffer | null
   readonly body: Buffer
   /** Gives the memory back for reuse; null when there is nothing to give back. */
   readonly release: (() => void) | null
@@ -40,6 +46,14 @@ export interface FrameEncoderOptions {
   readonly reuse: boolean
   /** Pooled memory kept for reuse at most, bytes per buffer size (at least two buffers). */
   readonly retainBytes: number
+}
+
+/** Given pixels: copied, given up for good, or lent until the lender is called with them. */
+export type PixelHandover = 'copy' | 'transfer' | ((pixels: PzfPixels) => void)
+
+/** Gives lent pixels back to their owner, in a microtask (never inside the caller's call or our bookkeeping). */
+export function giveBack (handover: PixelHandover, pixels: PzfPixels): void {
+  if (typeof handover === 'function') queueMicrotask(() => { handover(pixels) })
 }
 
 /** Size classes kept at most (a stream of one frame size uses two: pixels and output). */
@@ -87,54 +101,65 @@ export class FrameEncoder {
   }
 
   /**
-   * Encodes on this thread, now: raw frames (a header and one copy, or none with `transfer`)
-   * and, without workers, every frame. The caller may reuse `pixels` as soon as this returns,
-   * unless it gave them up (`transfer`).
-   * @throws EncodeError for options or pixels the format refuses.
+   * Encodes on this thread, now: raw frames (a header and one copy, or none for framed pixels
+   * given up or lent) and, without workers, every frame. The caller may reuse `pixels` as soon
+   * as this returns when it copied them, else once they are given back (lent) or never (given up).
+   * @throws EncodeError for options or pixels the format refuses (lent pixels are given back).
    */
-  encodeNow (pixels: PzfPixels, options: PzfEncodeOptions, transfer: boolean): EncodedFrame {
+  encodeNow (pixels: PzfPixels, options: PzfEncodeOptions, handover: PixelHandover): EncodedFrame {
     try {
-      if (transfer && options.compression === 'raw' && littleEndianHost) {
-        // The caller gave the pixels up: they are sent as they are, after a header of their own.
-        const head = Buffer.allocUnsafe(PZF_HEADER_LENGTH)
-        writePzfHeader(head, 0, planPzfEncode(pixels, options))
-        return { head, body: asBuffer(bytesOf(pixels)), release: null }
+      const lent = typeof handover === 'function'
+      if ((handover === 'transfer' || (lent && this.#reuse)) && options.compression === 'raw' && littleEndianHost) {
+        const file = framedFile(pixels)
+        if (file !== null) {
+          // The header goes into the room in front of the pixels: the file is sent as it is.
+          writePzfHeader(file, 0, planPzfEncode(pixels, options))
+          return { body: asBuffer(file), release: lent ? () => { giveBack(handover, pixels) } : null }
+        }
       }
-      if (!this.#reuse) return { head: null, body: asBuffer(encodePzf(pixels, options)), release: null }
-      const out = this.#buffer(maxPzfLength(pixels, options))
-      const target = out.acquire()
-      const length = encodePzfInto(pixels, options, new Uint8Array(target))
-      return { head: null, body: Buffer.from(target, 0, length), release: () => { out.release(target) } }
+      let frame: EncodedFrame
+      if (!this.#reuse) {
+        frame = { body: asBuffer(encodePzf(pixels, options)), release: null }
+      } else {
+        const out = this.#buffer(maxPzfLength(pixels, options))
+        const target = out.acquire()
+        const length = encodePzfInto(pixels, options, new Uint8Array(target))
+        frame = { body: Buffer.from(target, 0, length), release: () => { out.release(target) } }
+      }
+      giveBack(handover, pixels)
+      return frame
     } catch (err) {
+      giveBack(handover, pixels)
       throw encodeFailure(options, err)
     }
   }
 
   /**
    * Takes pixels for a later {@link encode} or {@link runFilter}: the caller's own buffer when it
-   * gives it up whole (`transfer`), else one copy into pooled memory. The caller may reuse
-   * `pixels` as soon as this returns (unless transferred).
+   * gives it up whole (`'transfer'`), else one copy into pooled memory (lent pixels are then
+   * given back at once). The caller may reuse copied `pixels` as soon as this returns.
    */
-  stage (pixels: PzfPixels, transfer: boolean): PzfPixels {
-    if (transfer && ownsWholeBuffer(pixels)) return pixels
+  stage (pixels: PzfPixels, handover: PixelHandover): PzfPixels {
+    if (handover === 'transfer' && ownsWholeBuffer(pixels)) return pixels
     const staged = like(pixels, this.#buffer(pixels.byteLength).acquire())
     bytesOf(staged).set(bytesOf(pixels))
+    giveBack(handover, pixels)
     return staged
   }
 
   /** Encodes staged pixels on a worker into pooled memory; the pixels' buffer is reused afterwards. */
   async encode (staged: PzfPixels, options: PzfEncodeOptions): Promise<EncodedFrame> {
     const pool = this.#pool
-    if (pool === null) return this.#giveBack(staged, this.encodeNow(staged, options, false))
+    if (pool === null) return this.#giveBack(staged, this.encodeNow(staged, options, 'copy'))
     try {
       if (!this.#reuse) {
-        return { head: null, body: asBuffer(await pool.encode(staged, options, { transfer: true })), release: null }
+        return { body: asBuffer(await pool.encode(staged, options, { transfer: true })), release: null }
       }
       const out = this.#buffer(maxPzfLength(staged, options))
       const r = await pool.encodeInto(staged, options, out.acquire(), { transfer: true })
       if (r.data !== null) this.#buffers.get(r.data.byteLength)?.release(r.data.buffer as ArrayBuffer)
       const target = r.bytes.buffer as ArrayBuffer
-      return { head: null, body: asBuffer(r.bytes), release: () => { out.release(target) } }
+      return { body: asBuffer(r.bytes), release: () => { out.release(target) } }
     } catch (err) {
       // The pool's own errors (WorkerError, WorkerStartError, ClosedError, …) say what failed.
       throw err instanceof PymeError ? err : encodeFailure(options, err)

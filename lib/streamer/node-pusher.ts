@@ -179,18 +179,15 @@ export class NodePusher implements NodeView {
     this.inFlightBytes += handler.bytes
     this.#inflight.push(handler)
     if (sendChannel.hasSubscribers) sendChannel.publish({ path: item.path, node: this.url, bytes: handler.bytes, attempt: item.attempts })
-    // `idempotent: true, blocking: false` is what lets undici pipeline PUTs. A Buffer body is
-    // written with cork/uncork and no copy; a two-part body (a header in front of a caller's
-    // pixels) is written part by part, still pipelined, with its length given up front (a
-    // PYME server reads no chunked encoding).
-    const head = item.head
+    // `idempotent: true, blocking: false` is what lets undici pipeline PUTs, and a Buffer body
+    // (written with cork/uncork, no copy). Never an iterable body: undici writes those
+    // asynchronously and, pipelined, asserts when an earlier answer arrives meanwhile (the
+    // request fails): every file is one contiguous Buffer.
     this.#dispatcher().dispatch({
       origin: this.url,
       path: item.target,
       method: 'PUT',
-      // undici writes any Iterable body (writeIterable); its DispatchOptions type lists only some.
-      body: head === null ? item.body : [head, item.body as Buffer] as unknown as Buffer,
-      headers: head === null ? null : { 'content-length': String(size) },
+      body: item.body,
       idempotent: true,
       blocking: false,
       headersTimeout: 0,

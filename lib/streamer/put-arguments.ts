@@ -29,11 +29,22 @@ export interface FrameHint {
   /** Argument for a module filter (default: `filter.arg`). */
   readonly arg?: unknown
   /**
-   * Hand the pixel buffer over to the streamer (it is transferred to a worker and detached
-   * here). Without it the pixels are copied once at `putFrame`, and the caller may reuse them at
-   * once. A view that does not span its whole ArrayBuffer is always copied. @default false
+   * Hand the pixel buffer over to the streamer for good: a raw frame in memory from
+   * `allocateFramed` is sent as it is (no copy), any other buffer of a pixel frame is
+   * transferred to a worker (detached here). Without it the pixels are copied once at
+   * `putFrame`, and the caller may reuse them at once. A raw frame not in framed memory, and a
+   * view that does not span its whole ArrayBuffer, are copied all the same. @default false
    */
   readonly transfer?: boolean
+  /**
+   * Lend the pixels instead: the streamer reads them where they are and calls `release(pixels)`
+   * exactly once, in a later microtask, when it no longer needs them: a raw frame in memory from
+   * `allocateFramed` once the file is settled (stored, failed, dropped) or written to the spill
+   * journal; any other frame right after its one copy. Until then do not write to them. Also
+   * called when `putFrame` throws or `putFrameAsync` rejects before taking them. Takes
+   * precedence over `transfer`.
+   */
+  readonly release?: (pixels: FramePixels) => void
 }
 
 /** Options of `putAfterAll`. */
@@ -72,7 +83,7 @@ export function isPixels (data: unknown): data is FramePixels {
 }
 
 /**
- * One put, checked and ready to admit: bytes to send (`head` then `body`), or staged pixels to
+ * One put, checked and ready to admit: bytes to send (`body`), or staged pixels to
  * encode. Built once per put; the Streamer turns it into a `StreamItem` when it is admitted (its
  * place in put order is taken then, not before).
  */
@@ -80,11 +91,9 @@ export interface PutRecord {
   readonly path: string
   /** Frame index (PYME's `i`), -1 when none. */
   readonly index: number
-  /** Bytes sent before `body` (a zero-copy raw frame's header), or null. */
-  readonly head: Buffer | null
   /** The bytes to send, or null for pixels still to be encoded. */
   readonly body: Buffer | null
-  /** Gives `head`/`body` (or the staged pixels) back for reuse once the file is settled or journaled. */
+  /** Gives `body` (or the staged pixels) back for reuse once the file is settled or journaled. */
   readonly release: (() => void) | null
   /** Staged pixels (owned by the Streamer) to encode, or null. */
   readonly pixels: FramePixels | null
@@ -96,8 +105,8 @@ export interface PutRecord {
 }
 
 /** A put record of ready bytes. */
-export function bytesRecord (path: string, index: number, head: Buffer | null, body: Buffer, release: (() => void) | null): PutRecord {
-  return { path, index, head, body, release, pixels: null, encode: null, arg: undefined, size: body.byteLength + (head === null ? 0 : head.byteLength) }
+export function bytesRecord (path: string, index: number, body: Buffer, release: (() => void) | null): PutRecord {
+  return { path, index, body, release, pixels: null, encode: null, arg: undefined, size: body.byteLength }
 }
 
 /** Checks a put of bytes; `frameCall` names the call to use for pixels instead. */
@@ -105,5 +114,5 @@ export function bytesArgs (path: string, data: unknown, hint: PutHint | undefine
   const p = filePath(path)
   if (!(data instanceof Uint8Array)) throw new InvalidArgumentError(`invalid data: expected a Buffer or Uint8Array${frameCall === '' ? '' : ` (use ${frameCall} for pixels to encode)`}`)
   const index = checkIndex(hint?.index)
-  return bytesRecord(p, index, null, hint?.copy === true ? Buffer.from(data) : toBuffer(data), null)
+  return bytesRecord(p, index, hint?.copy === true ? Buffer.from(data) : toBuffer(data), null)
 }

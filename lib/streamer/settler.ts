@@ -175,7 +175,6 @@ export class Settler implements AckSink, EncodeSink {
     }
     // The staged pixels went back to the encoder; the item now holds the encoded bytes.
     item.release = frame.release
-    item.head = frame.head
     item.body = frame.body
     const delta = item.size - item.charged
     item.charged = item.size
@@ -200,7 +199,6 @@ export class Settler implements AckSink, EncodeSink {
     const bytes = item.charged
     if (item.pixels !== null) this.#p.encoder?.discard(item.pixels)
     item.releaseIfDone()
-    item.head = null
     item.body = null
     item.pixels = null
     item.charged = 0

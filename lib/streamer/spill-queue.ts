@@ -103,9 +103,8 @@ function dtypeOf (a: FramePixels): SpillDtype {
 
 /** The journal record of a put: its bytes, or its pixels with what their encoding needs. */
 export function spillRecord (seq: number, put: PutRecord): SpillRecord {
-  const { path, index, head, body, encode, arg } = put
-  // A two-part file (header + a caller's pixels) is joined: the spill path is not the hot path.
-  if (body !== null) return { seq, path, index, kind: 'bytes', data: head === null ? body : Buffer.concat([head, body]) }
+  const { path, index, body, encode, arg } = put
+  if (body !== null) return { seq, path, index, kind: 'bytes', data: body }
   const px = put.pixels as FramePixels
   return {
     seq,

@@ -68,12 +68,10 @@ export class StreamItem {
   /** `true` for `putAfterAll` items. */
   readonly isBarrier: boolean
   state: ItemStateValue
-  /** Bytes sent before `body` (a zero-copy raw frame's PZF header), or null. */
-  head: Buffer | null
   /** Bytes to send; `null` until encoded and again once settled (released on ack). */
   body: Buffer | null
   /**
-   * Gives the memory of `head`/`body` back for reuse (a pooled frame buffer); called once, when
+   * Gives the memory of `body` back for reuse (a pooled frame buffer, or lent pixels); called once, when
    * the item is settled and undici holds none of its requests any more (`sends` is 0).
    */
   release: (() => void) | null
@@ -115,7 +113,6 @@ export class StreamItem {
     this.isFrame = isFrame
     this.isBarrier = isBarrier
     this.state = ItemState.QUEUED
-    this.head = null
     this.body = null
     this.release = null
     this.sends = 0
@@ -154,9 +151,9 @@ export class StreamItem {
     return this.state === ItemState.STORED || this.state === ItemState.FAILED
   }
 
-  /** Bytes on the wire: `head` and `body`. */
+  /** Bytes on the wire. */
   get size (): number {
-    return (this.body?.byteLength ?? 0) + (this.head?.byteLength ?? 0)
+    return this.body?.byteLength ?? 0
   }
 
   /**
