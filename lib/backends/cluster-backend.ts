@@ -47,7 +47,8 @@ import type { BackendReport, BackendStats } from './backend.js'
 import { ClusterStore, type ClusterTarget } from './cluster-store.js'
 import { H5AggregateStore } from './h5-aggregate-store.js'
 import { checkBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
-import { SeriesBackend, storeError } from './series-backend.js'
+import { SeriesBackend } from './series-backend.js'
+import { storeError } from './store-error.js'
 import type { CopyReport, UnreachableFiles } from './series-placement.js'
 
 const TUNING_KEYS = ['pipelining', 'connections', 'windowBytes', 'spillDir', 'spillLimit', 'ackTimeoutMs', 'maxAttempts', 'closeTimeoutMs', 'backoff'] as const

@@ -25,9 +25,8 @@ import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import {
   ClosedError, DestroyedError, DuplicateFrameError, InvalidArgumentError, InvalidFrameError,
-  OperationTimeoutError, PymeError, StoreFailedError, WorkerStartError
+  PymeError, StoreFailedError, WorkerStartError
 } from '../errors.js'
-import { nameList } from '../internal/name-list.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
 import { bytesPerPixel, dtypeOf } from '../pzf/format.js'
@@ -38,6 +37,7 @@ import { MetaDataHandler } from '../series/metadata-handler.js'
 import { absentRanges } from '../series/frame-ranges.js'
 import { EVENTS_FILE, FINAL_METADATA_FILE, frameFileName, MAX_FRAME_INDEX, METADATA_FILE } from '../internal/series-layout.js'
 import type { Backend, BackendReport, BackendState, BackendStats, FailedFile, FramePixels } from './backend.js'
+import { storeError } from './store-error.js'
 import { FrameIndexSet } from '../internal/frame-index-set.js'
 import { resolveBackendOptions, type ResolvedBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import type { SeriesStore } from './series-store.js'
@@ -68,21 +68,6 @@ function waiter (): Waiter {
 
 function asError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
-}
-
-/**
- * The rejection of a `finalize()` that did not store everything: `OperationTimeoutError` when the
- * close deadline (`closeTimeoutMs`) ended some file, else `StoreFailedError`; both name every
- * file not stored and carry the report.
- */
-export function storeError (report: BackendReport, cause?: unknown): StoreFailedError | OperationTimeoutError {
-  const names = report.failed.map((f) => f.name)
-  const timedOut = report.failed.some((f) => f.error instanceof OperationTimeoutError && f.error.code === 'PYME_ERR_TIMEOUT')
-  const complete = report.complete ? '' : '; the series is not complete (no events.json)'
-  if (timedOut) {
-    return new OperationTimeoutError(`${report.url}: the close deadline (closeTimeoutMs) passed with ${names.length} file(s) not stored: ${nameList(names)}${complete}`, { failed: names, report, cause })
-  }
-  return new StoreFailedError(`${names.length} file(s) of ${report.url} were not stored: ${nameList(names)}${complete}`, names, report, { cause })
 }
 
 /** A backend over any `SeriesStore`; `MemoryBackend` and `FolderBackend` are this with their store. */
