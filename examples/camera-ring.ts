@@ -15,7 +15,8 @@ const server = root === null ? null : await startDataServer({ root, port: 0, adv
 const backend = new ClusterBackend(`examples/ring-${Date.now()}.pcs`, {
   shape: [width, height],
   servers: given ?? [server!.url],
-  compression: 'raw' // raw frames in allocateFrame() memory go out as they are: the PZF header fits in front
+  compression: 'raw', // raw frames in allocateFrame() memory go out as they are: the PZF header fits in front
+  preallocate: false // lent frames need no memory of the backend's to be copied into
 })
 await backend.initialize()
 

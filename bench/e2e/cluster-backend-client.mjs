@@ -6,7 +6,8 @@
 //
 // Protocol with e2e.bench.ts (one JSON line each way, stdin/stdout):
 //   argv[2]  JSON { servers, side, frames, compression, series, distinct, distribution?, ring? }
-//   → {"ready":true}      frames generated, backend initialised (connections open)
+//   → {"ready":true}      frames generated, backend initialised (connections open; the copying
+//                         backend's frame memory prepared, its default `preallocate`)
 //   ← go                  the parent has sampled CPU; the clock starts
 //   → {"seconds",...}     the last frame is stored (answered 200); then finalize() ran
 //   ← exit
@@ -42,9 +43,13 @@ const backend = new ClusterBackend(series, {
   servers,
   shape: [side, side],
   compression,
+  // Lent frames from allocateFrame() are sent as they are: no memory of the backend's to prepare.
+  ...(ringSize > 0 ? { preallocate: false } : {}),
   ...(args.distribution === undefined ? {} : { distribution: args.distribution })
 })
+const initStarted = performance.now()
 await backend.initialize()
+const initializeMs = performance.now() - initStarted
 // The ring is allocated and touched before the run, as a camera's buffers are.
 const free = Array.from({ length: ringSize }, (_, i) => { const b = backend.allocateFrame(); b.set(source[i % distinct]); return b })
 let wake = null
@@ -115,6 +120,7 @@ say({
   failed,
   bytes: report.bytes ?? null,
   fillMs,
+  initializeMs,
   rssMiB: heap.rss / 1048576,
   steadyFrames: steady?.frames ?? 0,
   steadyBuffers: (streamStats?.buffersAllocated ?? 0) - (steady?.buffers ?? 0),

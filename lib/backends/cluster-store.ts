@@ -194,6 +194,13 @@ export class ClusterStore implements SeriesStore {
     })
   }
 
+  /** The Streamer's `preallocate`: the memory its `putFrame` copies raw frames into. */
+  async preallocate (pixelBytes: number, count: number): Promise<number> {
+    const streamer = this.#streamer
+    if (streamer === null || this.#state !== 'open') throw new ClosedError(`store of ${this.url} is not open`)
+    return await streamer.preallocate(pixelBytes, count)
+  }
+
   /**
    * Closes the Streamer (waits for every answer) and resolves to its report, also when some
    * files failed (the backend accounts for them). Null when it never started. Idempotent.

@@ -98,6 +98,12 @@ export class H5AggregateStore implements SeriesStore {
     return this.#inner.writeFrame(name, pixels, frameIndex, encode, handover)
   }
 
+  /** As the cluster store's: the memory raw frames are copied into, made before they come. */
+  async preallocate (pixelBytes: number, count: number): Promise<number> {
+    if (this.#inner === null || this.#state !== 'open') throw new ClosedError(`store of ${this.url} is not open`)
+    return await this.#inner.preallocate(pixelBytes, count)
+  }
+
   /** Closes the Streamer and resolves to its report (null if it never started). */
   finish (): Promise<StreamReport | null> {
     return this.#inner?.finish() ?? Promise.resolve(null)

@@ -42,6 +42,7 @@ import { FrameIndexSet } from '../internal/frame-index-set.js'
 import { resolveBackendOptions, type ResolvedBackendOptions, type SeriesBackendOptions } from './series-backend-options.js'
 import type { SeriesStore } from './series-store.js'
 import { ThroughputMeter } from './throughput-meter.js'
+import { waiter, type Waiter } from './waiter.js'
 
 const MAX_MISSING_LISTED = 1000
 const textEncoder = new TextEncoder()
@@ -50,20 +51,6 @@ let packageVersion: string | undefined
 function version (): string {
   packageVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
   return packageVersion
-}
-
-interface Waiter {
-  readonly promise: Promise<void>
-  readonly resolve: () => void
-  readonly reject: (err: Error) => void
-}
-
-function waiter (): Waiter {
-  let resolve!: () => void
-  let reject!: (err: Error) => void
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
-  promise.catch(() => {}) // rejected only by destroy(); callers that await it still see the error
-  return { promise, resolve, reject }
 }
 
 function asError (err: unknown): Error {
@@ -167,6 +154,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     try {
       await this.#store.create()
       await this.#writeFile(METADATA_FILE, textEncoder.encode(this.mdh.stringify()))
+      if (this.#opts.preallocate) await this.#preallocate()
     } catch (err) {
       if (this.#state === 'initializing') {
         this.#state = 'new'
@@ -175,6 +163,15 @@ export class SeriesBackend extends EventEmitter implements Backend {
       throw err
     }
     if (this.#state === 'initializing') this.#state = 'open'
+  }
+
+  /** The memory raw frames are copied into, one buffer per frame of the window (option `preallocate`). */
+  async #preallocate (): Promise<void> {
+    const count = Math.min(this.#opts.maxPendingFrames, this.#opts.declaredFrames)
+    const store = this.#store
+    if (store.writeFrame !== undefined) await store.preallocate?.(this.#frameBytes, count)
+    else await this.#frameEncoder().preallocateRaw(this.#frameBytes, count, () => this.#state !== 'initializing')
+    this.#assertUsable() // destroyed meanwhile
   }
 
   async #writeFile (name: string, data: Uint8Array): Promise<void> {

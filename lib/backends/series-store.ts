@@ -40,6 +40,12 @@ export interface SeriesStore {
    */
   writeFrame?: (name: string, pixels: PzfPixels, frameIndex: number, encode: PzfEncodeOptions, handover: PixelHandover) => Promise<number>
   /**
+   * Creates the memory that `writeFrame` copies raw frames of `pixelBytes` pixel bytes into, for
+   * up to `count` frames, before they come (see the backend option `preallocate`). Resolves to
+   * the number of buffers created. Stores with `writeFrame` have it.
+   */
+  preallocate?: (pixelBytes: number, count: number) => Promise<number>
+  /**
    * The backend's `finalize()` has begun: a store with a time limit on its writes (the cluster
    * store's `closeTimeoutMs`) starts its one deadline now, so that the frames still pending, the
    * last files and the store's own close all end by it. Stores without one leave it out.

@@ -9,6 +9,8 @@
  * ```
  *   acquire() ─► free stack (LIFO: the most recently touched first) ─or─► new ArrayBuffer
  *   release(b) ─► back on the stack while it holds fewer than `retain`; else left to the GC
+ *   reserve()  ─► one new buffer, touched, onto the stack (before a run: its first frames
+ *                 then copy into memory touched before, like the rest)
  * ```
  * A buffer that was never given back (a failed send that might still be written) is simply
  * never reused; the pool only bounds what it keeps, not what is out.
@@ -40,6 +42,19 @@ export class BufferPool {
   release (buffer: ArrayBuffer): void {
     if (buffer.byteLength !== this.byteLength || this.#free.length >= this.#retain) return
     this.#free.push(buffer)
+  }
+
+  /**
+   * Creates one buffer, touches every page of it and puts it on the free stack. Returns false,
+   * creating nothing, when the stack already holds `retain` buffers.
+   */
+  reserve (): boolean {
+    if (this.#free.length >= this.#retain) return false
+    this.#allocated++
+    const buffer = new ArrayBuffer(this.byteLength)
+    new Uint8Array(buffer).fill(0)
+    this.#free.push(buffer)
+    return true
   }
 
   /** Buffers kept for reuse at most. */

@@ -60,6 +60,11 @@ export class EncodeStage {
     this.#encoder.discard(pixels)
   }
 
+  /** Memory for `count` raw frames of `pixelBytes` pixel bytes, made before they come (see `FrameEncoder`). */
+  async preallocateRaw (pixelBytes: number, count: number, stop: () => boolean): Promise<number> {
+    return 'pzf' in this.#filter ? await this.#encoder.preallocateRaw(pixelBytes, count, stop) : 0
+  }
+
   /** The encoder's buffer counts (see `StreamStats`). */
   get buffersAllocated (): number { return this.#encoder.allocated }
   get buffersPooled (): number { return this.#encoder.pooled }

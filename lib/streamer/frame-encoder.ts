@@ -23,12 +23,13 @@
  * that keeps what it is given), every frame gets fresh memory and `release` is null, except for
  * lent pixels, which are always copied then.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { EncodeError, PymeError } from '../errors.js'
 import { BufferPool } from '../internal/buffer-pool.js'
 import { ownsWholeBuffer } from '../internal/transferable.js'
 import { encodePzf, encodePzfInto, maxPzfLength, planPzfEncode, type PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { framedFile } from '../pzf/framed-pixels.js'
-import { littleEndianHost, writePzfHeader, type PzfPixels } from '../pzf/format.js'
+import { littleEndianHost, PZF_HEADER_LENGTH, writePzfHeader, type PzfPixels } from '../pzf/format.js'
 import type { EncoderPool } from './streamer-options.js'
 
 /** The bytes of one encoded file, and how to give their memory back. */
@@ -175,6 +176,24 @@ export class FrameEncoder {
   /** Frees staged pixels that were never encoded (the file failed, or went to a journal). */
   discard (staged: PzfPixels): void {
     if (ownsWholeBuffer(staged)) this.#buffers.get(staged.byteLength)?.release(staged.buffer as ArrayBuffer)
+  }
+
+  /**
+   * Creates and touches the memory that raw frames of `pixelBytes` bytes are copied into, for
+   * up to `count` frames (fewer when `retainBytes` keeps fewer; none without `reuse`), one
+   * buffer per turn of the event loop, until `stop()` says so. Fresh memory costs some 20 times
+   * a copy into memory touched before: done before an acquisition, its first frames cost what
+   * the rest do. Resolves to the number of buffers created.
+   */
+  async preallocateRaw (pixelBytes: number, count: number, stop: () => boolean = () => false): Promise<number> {
+    if (!this.#reuse) return 0
+    const pool = this.#buffer(PZF_HEADER_LENGTH + pixelBytes)
+    let made = 0
+    while (made < count && !stop() && pool.reserve()) {
+      made++
+      await nextTurn()
+    }
+    return made
   }
 
   /** Frame-sized buffers created so far (a steady state creates none). */

@@ -19,7 +19,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { ClosedError, DestroyedError, NoServersError, OperationTimeoutError, StoreFailedError } from '../errors.js'
+import { ClosedError, DestroyedError, InvalidArgumentError, NoServersError, OperationTimeoutError, StoreFailedError } from '../errors.js'
 import type { ClockTimer } from '../internal/clock.js'
 import { AckTicker } from './ack-ticker.js'
 import { AckPipeline } from './ack-pipeline.js'
@@ -200,6 +200,20 @@ export class Streamer extends EventEmitter<StreamerEvents> {
     // ready() admits nothing itself: give the reserved room back (waking whoever it suits) for
     // the caller's next put.
     return this.#budget.waitFor(bytes).then(() => { this.#budget.unreserve(bytes) })
+  }
+
+  /**
+   * Creates and touches the memory `putFrame` copies raw PZF frames of `pixelBytes` pixel bytes
+   * into, for up to `count` frames (as many as `memoryBudget` keeps; none without a PZF
+   * `filter`), one buffer per turn of the event loop. Called before an acquisition, its first
+   * frames then cost what the rest do. Resolves to the number of buffers created.
+   */
+  async preallocate (pixelBytes: number, count: number): Promise<number> {
+    this.#checkOpen()
+    if (!Number.isSafeInteger(pixelBytes) || pixelBytes < 1 || pixelBytes > this.#options.memoryBudget || !Number.isSafeInteger(count) || count < 0) {
+      throw new InvalidArgumentError(`invalid preallocate(pixelBytes, count): expected integers, pixelBytes 1..memoryBudget (${this.#options.memoryBudget}), count >= 0`)
+    }
+    return await (this.#encoder?.preallocateRaw(pixelBytes, count, () => this.#state !== 'open') ?? 0)
   }
 
   // ---------------------------------------------------------------- observability

@@ -50,7 +50,7 @@ t.test('a camera ring lent to a ClusterBackend: raw frames sent as they are, eac
   const servers = await startDataServers(t, 2)
   const W = 512
   const H = 384
-  const backend = new ClusterBackend('lab/ring.pcs', { servers: servers.map((s) => s.url), shape: [W, H], compression: 'raw', distribution: 'round-robin' })
+  const backend = new ClusterBackend('lab/ring.pcs', { servers: servers.map((s) => s.url), shape: [W, H], compression: 'raw', distribution: 'round-robin', preallocate: false })
   t.teardown(() => backend.destroy())
   await backend.initialize()
   const frame = backend.allocateFrame()
