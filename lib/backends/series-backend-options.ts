@@ -68,7 +68,8 @@ export interface SeriesBackendOptions {
   readonly maxPendingBytes?: number
   /**
    * `initialize()` creates and touches the memory raw frames are copied into: one buffer per
-   * frame of the window (`maxPendingFrames`, at most the declared frame count), so that the
+   * frame of the window (`maxPendingFrames`; at most the declared frame count and 256 MiB: a
+   * window raised for a spill journal fills only in an outage), so that the
    * first frames of an acquisition cost what the rest do (fresh memory costs some 20 times a
    * copy into memory touched before). 256 MiB and about 0.2 s for 2048x2048 uint16. Raw frames
    * only; leave it off when frames are given up (`transfer`) or lent from `allocateFrame()`,
@@ -95,7 +96,8 @@ export interface ResolvedBackendOptions {
   readonly transfer: boolean
   readonly maxPendingFrames: number
   readonly maxPendingBytes: number
-  readonly preallocate: boolean
+  /** Frame buffers `initialize()` makes (0: off). */
+  readonly preallocateFrames: number
 }
 
 const DTYPES: readonly PzfDtype[] = ['uint8', 'uint16', 'float32']
@@ -177,6 +179,8 @@ export function resolveBackendOptions (options: SeriesBackendOptions): ResolvedB
   const transfer = booleanOption(options.transfer, 'transfer', false)
   const preallocate = booleanOption(options.preallocate, 'preallocate', compression === 'raw' && !transfer)
   if (preallocate && compression !== 'raw') throw new InvalidArgumentError('invalid preallocate: only raw frames are copied into preallocated memory (Huffman frames are staged for the encoder)')
+  const frameBytes = width * height * bytesPerPixel[dtype]
+  const maxPendingFrames = integerOption(options.maxPendingFrames, 'maxPendingFrames', { min: 1, max: Number.MAX_SAFE_INTEGER, default: defaultPendingFrames(frameBytes) })
   return {
     width,
     height,
@@ -190,9 +194,9 @@ export function resolveBackendOptions (options: SeriesBackendOptions): ResolvedB
     sequenceId,
     pool: resolvePool(options.pool),
     transfer,
-    maxPendingFrames: integerOption(options.maxPendingFrames, 'maxPendingFrames', { min: 1, max: Number.MAX_SAFE_INTEGER, default: defaultPendingFrames(width * height * bytesPerPixel[dtype]) }),
+    maxPendingFrames,
     maxPendingBytes: byteSizeOption(options.maxPendingBytes, 'maxPendingBytes', { min: 1, max: Number.MAX_SAFE_INTEGER, default: 2 ** 28 }),
-    preallocate
+    preallocateFrames: preallocate ? Math.min(maxPendingFrames, declaredFrames, Math.max(1, Math.floor(DEFAULT_PENDING_BYTES / frameBytes))) : 0
   }
 }
 

@@ -154,7 +154,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     try {
       await this.#store.create()
       await this.#writeFile(METADATA_FILE, textEncoder.encode(this.mdh.stringify()))
-      if (this.#opts.preallocate) await this.#preallocate()
+      if (this.#opts.preallocateFrames > 0) await this.#preallocate()
     } catch (err) {
       if (this.#state === 'initializing') {
         this.#state = 'new'
@@ -167,7 +167,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
 
   /** The memory raw frames are copied into, one buffer per frame of the window (option `preallocate`). */
   async #preallocate (): Promise<void> {
-    const count = Math.min(this.#opts.maxPendingFrames, this.#opts.declaredFrames)
+    const count = this.#opts.preallocateFrames
     const store = this.#store
     if (store.writeFrame !== undefined) await store.preallocate?.(this.#frameBytes, count)
     else await this.#frameEncoder().preallocateRaw(this.#frameBytes, count, () => this.#state !== 'initializing')

@@ -77,3 +77,16 @@ t.test('bad options name the option', async (t) => {
     t.throws(() => resolveBackendOptions(opts as SeriesBackendOptions), { code: 'PYME_ERR_INVALID_ARGUMENT', message }, JSON.stringify(opts))
   }
 })
+
+t.test('preallocate: the window\'s frames, at most those declared and 256 MiB; raw frames copied only', async (t) => {
+  const frames = (o: Partial<SeriesBackendOptions>): number => resolveBackendOptions({ shape: [2048, 2048], compression: 'raw', ...o }).preallocateFrames
+  t.equal(frames({}), 32, '2048x2048 uint16: the default window, 32 frames')
+  t.equal(frames({ maxPendingFrames: 500 }), 32, 'a window raised for a spill journal: 256 MiB of it')
+  t.equal(frames({ maxPendingFrames: 5 }), 5, 'a smaller window')
+  t.equal(frames({ seriesShape: [2048, 2048, 1, 3, 1] }), 3, 'three frames declared')
+  t.equal(frames({ shape: [64, 64] }), 64, 'small frames: the default window of 64')
+  t.equal(frames({ shape: [8192, 8192], dtype: 'float32' }), 1, 'a frame of 256 MiB: one buffer')
+  t.equal(frames({ transfer: true }), 0, 'frames given up are not copied')
+  t.equal(frames({ preallocate: false }), 0, 'off')
+  t.equal(frames({ compression: 'huffman' }), 0, 'Huffman frames are staged for the encoder')
+})
