@@ -98,8 +98,10 @@ interface Sample {
   readonly server: number
   readonly frames: number
   readonly fillMs?: number
+  /** ClusterBackend only: `initialize()`'s time, before the clock started. */
+  readonly initializeMs?: number
   /** ClusterBackend only: the second half of the run (see cluster-backend-client.mjs). */
-  readonly steady?: { readonly frames: number, readonly buffers: number, readonly total: number, readonly minorGcs: number, readonly majorGcs: number, readonly initializeMs: number }
+  readonly steady?: { readonly frames: number, readonly buffers: number, readonly total: number, readonly minorGcs: number, readonly majorGcs: number }
 }
 
 async function withServers<T> (n: number, fn: (servers: CheckoutServer[]) => Promise<T>): Promise<T> {
@@ -150,10 +152,9 @@ async function runClusterBackend (c: Case, frames: number, servers: CheckoutServ
       buffers: result['steadyBuffers'] ?? 0,
       total: result['buffersAllocated'] ?? 0,
       minorGcs: result['steadyMinorGcs'] ?? 0,
-      majorGcs: result['steadyMajorGcs'] ?? 0,
-      initializeMs: result['initializeMs'] ?? 0
+      majorGcs: result['steadyMajorGcs'] ?? 0
     }
-    return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0, steady }
+    return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0, initializeMs: result['initializeMs'] ?? 0, steady }
   } finally {
     // A profiled client (E2E_CLIENT_NODE_ARGS="--cpu-prof ...") writes its profile as it exits.
     if (child.exitCode === null && child.signalCode === null) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
@@ -207,7 +208,7 @@ function memory (s: Sample[]): string {
   const per100 = (pick: (x: NonNullable<Sample['steady']>) => number): string => f2(median(st.map((x) => 100 * pick(x) / Math.max(1, x.frames))))
   return `\n  ${''.padEnd(14)} steady state (2nd half): frame buffers created ${st.map((x) => x.buffers).join(' ')} ` +
     `(in all ${st.map((x) => x.total).join(' ')}), GCs per 100 frames minor ${per100((x) => x.minorGcs)} major ${per100((x) => x.majorGcs)}; ` +
-    `initialize() before the clock, ms ${st.map((x) => f0(x.initializeMs)).join(' ')}`
+    `initialize() before the clock, ms ${s.map((x) => f0(x.initializeMs ?? 0)).join(' ')}`
 }
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')

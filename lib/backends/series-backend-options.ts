@@ -84,6 +84,8 @@ export interface ResolvedBackendOptions {
   readonly width: number
   readonly height: number
   readonly pixels: number
+  /** Bytes of one frame's pixels. */
+  readonly frameBytes: number
   readonly dtype: PzfDtype
   readonly compression: 'raw' | 'huffman'
   readonly quantization: BackendQuantization | null
@@ -185,6 +187,7 @@ export function resolveBackendOptions (options: SeriesBackendOptions): ResolvedB
     width,
     height,
     pixels: width * height,
+    frameBytes,
     dtype,
     compression,
     quantization,

@@ -29,7 +29,7 @@ import {
 } from '../errors.js'
 import type { PzfEncodeOptions } from '../pzf/encode-pzf.js'
 import { PzfEncoderPool } from '../pzf/pzf-encoder-pool.js'
-import { bytesPerPixel, dtypeOf } from '../pzf/format.js'
+import { dtypeOf } from '../pzf/format.js'
 import { FrameEncoder, type EncodedFrame, type PixelHandover } from '../streamer/frame-encoder.js'
 import { allocateFramed } from '../pzf/framed-pixels.js'
 import { EventLog } from '../internal/event-log.js'
@@ -69,8 +69,6 @@ export class SeriesBackend extends EventEmitter implements Backend {
   /** Frames stored: the others below the frame count go to final_metadata.json as never stored. */
   readonly #stored = new FrameIndexSet()
   readonly #meter = new ThroughputMeter()
-  /** Pixel bytes of one frame (the raw rate). */
-  readonly #frameBytes: number
   readonly #failed: FailedFile[] = []
   #state: BackendState = 'new'
   #pool: PzfEncoderPool | null = null
@@ -99,7 +97,6 @@ export class SeriesBackend extends EventEmitter implements Backend {
     const opts = resolveBackendOptions(options)
     this.#store = store
     this.#opts = opts
-    this.#frameBytes = opts.pixels * bytesPerPixel[opts.dtype]
     this.sequenceId = opts.sequenceId
     this.mdh = options.metadata instanceof MetaDataHandler ? options.metadata : new MetaDataHandler(options.metadata)
     if (opts.pool !== true && opts.pool !== false) this.#pool = opts.pool
@@ -169,8 +166,8 @@ export class SeriesBackend extends EventEmitter implements Backend {
   async #preallocate (): Promise<void> {
     const count = this.#opts.preallocateFrames
     const store = this.#store
-    if (store.writeFrame !== undefined) await store.preallocate?.(this.#frameBytes, count)
-    else await this.#frameEncoder().preallocateRaw(this.#frameBytes, count, () => this.#state !== 'initializing')
+    if (store.writeFrame !== undefined) await store.preallocate?.(this.#opts.frameBytes, count)
+    else await this.#frameEncoder().preallocateRaw(this.#opts.frameBytes, count, () => this.#state !== 'initializing')
     this.#assertUsable() // destroyed meanwhile
   }
 
@@ -226,8 +223,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
     if (this.#encoder === null) {
       const pool = this.#opts.pool === false ? null : (this.#pool ??= new PzfEncoderPool())
       // Reused buffers: at most one per frame of the window (with room for a PZF header and tree).
-      const frameBytes = this.#opts.pixels * bytesPerPixel[this.#opts.dtype]
-      this.#encoder = new FrameEncoder({ pool, reuse: !this.#store.retains, retainBytes: this.#opts.maxPendingFrames * (frameBytes + 1024) })
+      this.#encoder = new FrameEncoder({ pool, reuse: !this.#store.retains, retainBytes: this.#opts.maxPendingFrames * (this.#opts.frameBytes + 1024) })
     }
     return this.#encoder
   }
@@ -273,7 +269,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
       this.#stored.add(n)
       this.#files++
       this.#bytes += size
-      this.#meter.sample(performance.now(), this.#framesStored, this.#framesStored * this.#frameBytes, this.#bytes)
+      this.#meter.sample(performance.now(), this.#framesStored, this.#framesStored * this.#opts.frameBytes, this.#bytes)
       this.emit('stored', name, size)
     } else {
       const error = err instanceof PymeError ? err : new StoreFailedError(`${name} could not be stored: ${err.message}`, [name], undefined, { cause: err })
@@ -387,7 +383,7 @@ export class SeriesBackend extends EventEmitter implements Backend {
   stats (): BackendStats {
     const now = performance.now()
     const frames = this.#framesStored
-    const raw = frames * this.#frameBytes
+    const raw = frames * this.#opts.frameBytes
     return {
       rate: this.#meter.recent(now, frames, raw, this.#bytes),
       averageRate: this.#meter.average(now, frames, raw, this.#bytes),

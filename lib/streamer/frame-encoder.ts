@@ -185,7 +185,7 @@ export class FrameEncoder {
    * a copy into memory touched before: done before an acquisition, its first frames cost what
    * the rest do. Resolves to the number of buffers created.
    */
-  async preallocateRaw (pixelBytes: number, count: number, stop: () => boolean = () => false): Promise<number> {
+  async preallocateRaw (pixelBytes: number, count: number, stop: () => boolean): Promise<number> {
     if (!this.#reuse) return 0
     const pool = this.#buffer(PZF_HEADER_LENGTH + pixelBytes)
     let made = 0
