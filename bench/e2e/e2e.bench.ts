@@ -6,14 +6,19 @@
  *
  *   npm run bench:e2e -- [--case raw-2048,raw-512,huffman-2048,huffman-512] [--servers 1,2]
  *                        [--runs 3] [--frames N] [--distribution chunked|round-robin|...] [--server <checkout>]
- *                        [--ring 16]
+ *                        [--ring 16] [--series 2]
  *
  * Per case and server count, `runs` rounds; in each the two clients run in alternating order,
- * each on fresh servers and roots. Printed: frames/s up to the last frame on disk (answered
- * 200), pixel MB/s, the ratio to the ceiling (medians), CPU milliseconds per frame of the
- * client (main thread; threads present before the run: V8 helpers and libuv's pool; threads
- * started by the run: the encoder workers) and of the server (all its threads, /proc), best
- * and median. The ClusterBackend runs in its own plain-JavaScript process
+ * each on fresh servers and roots. Each client stores `--series` series one after the other to
+ * the same servers (a new ClusterBackend per series, in the same process): the first series
+ * shows a fresh client process and fresh servers, whose code is compiled while they run; the
+ * later ones show an acquisition program and servers that stay up, as PYMEAcquire and data
+ * servers do. Both are printed, each with its own ratio.
+ *
+ * Printed: frames/s up to the last frame on disk (answered 200), pixel MB/s, the ratio to the
+ * ceiling (medians), CPU milliseconds per frame of the client (main thread; threads present
+ * before the run: V8 helpers and libuv's pool; threads started by the run: the encoder workers)
+ * and of the server (all its threads, /proc), best and median. The ClusterBackend runs in its own plain-JavaScript process
  * (cluster-backend-client.mjs); the ceiling runs in this one (it allocates nothing per frame).
  * Also printed: PYME's figures as issue 12 measured them on this machine, for reference.
  *
@@ -25,7 +30,8 @@
  *
  * To profile the ClusterBackend client, give its Node flags in E2E_CLIENT_NODE_ARGS, e.g.
  * `E2E_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (the client is let exit on its own,
- * so the profile is written).
+ * so the profile is written). E2E_CLIENT_ENV adds `NAME=value` pairs (space-separated) to its
+ * environment alone, e.g. `E2E_CLIENT_ENV=GLIBC_TUNABLES=glibc.cpu.x86_non_temporal_threshold=0x100000`.
  *
  * A benchmark, never a test: it prints numbers and the machine's load.
  */
@@ -41,7 +47,7 @@ import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
 import { encodePzf } from '../../lib/pzf/index.js'
 import { startCheckoutServer, type CheckoutServer } from '../server/checkout-server.js'
 import { cpuSince, threadCpu, type CpuSpent } from '../server/thread-cpu.js'
-import { rawPutRun } from '../streamer/raw-put-client.js'
+import { rawPutRun, type RawRoute } from '../streamer/raw-put-client.js'
 
 const CLIENT = fileURLToPath(new URL('./cluster-backend-client.mjs', import.meta.url))
 
@@ -76,6 +82,8 @@ const { values } = parseArgs({
     pipelining: { type: 'string', default: '16' },
     // Raw cases also run a camera ring of this many buffers lent to the backend (0: not run).
     ring: { type: 'string', default: '16' },
+    // Series each client stores one after the other (first: fresh processes; later: warm).
+    series: { type: 'string', default: '2' },
     // Another checkout's build runs the servers (before/after comparisons of the server).
     server: { type: 'string' }
   }
@@ -88,6 +96,8 @@ const serverCounts = values.servers.split(',').map(Number)
 const runs = Number(values.runs)
 const pipelining = Number(values.pipelining)
 const ringSize = Number(values.ring)
+const seriesCount = Number(values.series)
+if (!Number.isInteger(seriesCount) || seriesCount < 1) throw new Error('--series: expected an integer ≥ 1')
 /** Distinct frames the camera cycles through (generating a 2048² frame takes tens of ms). */
 const DISTINCT = 8
 
@@ -124,9 +134,11 @@ const serverCpu = (servers: CheckoutServer[]): number[] => servers.map((s) => th
 const spentSince = (before: number[], servers: CheckoutServer[]): number =>
   serverCpu(servers).reduce((sum, t, i) => sum + t - (before[i] ?? 0), 0)
 
-async function runClusterBackend (c: Case, frames: number, servers: CheckoutServer[], series: string, ring: number): Promise<Sample> {
+/** Runs one ClusterBackend client process storing `series` one after the other; a sample per series. */
+async function runClusterBackend (c: Case, frames: number, servers: CheckoutServer[], series: string[], ring: number): Promise<Sample[]> {
   const args = { servers: servers.map((s) => s.url), side: c.side, frames, compression: c.compression, series, distinct: DISTINCT, distribution: values.distribution, ring }
-  const child = spawn(process.execPath, [...(process.env['E2E_CLIENT_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), CLIENT, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const env = { ...process.env, ...Object.fromEntries((process.env['E2E_CLIENT_ENV'] ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) }
+  const child = spawn(process.execPath, [...(process.env['E2E_CLIENT_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), CLIENT, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'], env })
   const exited = once(child, 'exit')
   try {
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
@@ -135,26 +147,30 @@ async function runClusterBackend (c: Case, frames: number, servers: CheckoutServ
       if (r.done === true || r.value === undefined) throw new Error('the ClusterBackend client exited early')
       return JSON.parse(r.value as string) as Record<string, number>
     }
-    await next()
     const pid = child.pid as number
-    const clientBefore = threadCpu(pid)
-    const serversBefore = serverCpu(servers)
-    child.stdin.write('go\n')
-    const result = await next()
-    const client = cpuSince(clientBefore, threadCpu(pid), pid)
-    const server = spentSince(serversBefore, servers)
-    child.stdin.write('exit\n')
-    const stored = result['stored'] ?? 0
-    if (stored !== frames) throw new Error(`ClusterBackend stored ${stored} of ${frames} frames (${result['failed']} failed)`)
-    const seconds = result['seconds'] as number
-    const steady = {
-      frames: result['steadyFrames'] ?? 0,
-      buffers: result['steadyBuffers'] ?? 0,
-      total: result['buffersAllocated'] ?? 0,
-      minorGcs: result['steadyMinorGcs'] ?? 0,
-      majorGcs: result['steadyMajorGcs'] ?? 0
+    const samples: Sample[] = []
+    for (let k = 0; k < series.length; k++) {
+      await next()
+      const clientBefore = threadCpu(pid)
+      const serversBefore = serverCpu(servers)
+      child.stdin.write('go\n')
+      const result = await next()
+      const client = cpuSince(clientBefore, threadCpu(pid), pid)
+      const server = spentSince(serversBefore, servers)
+      const stored = result['stored'] ?? 0
+      if (stored !== frames) throw new Error(`ClusterBackend stored ${stored} of ${frames} frames (${result['failed']} failed)`)
+      const seconds = result['seconds'] as number
+      const steady = {
+        frames: result['steadyFrames'] ?? 0,
+        buffers: result['steadyBuffers'] ?? 0,
+        total: result['buffersAllocated'] ?? 0,
+        minorGcs: result['steadyMinorGcs'] ?? 0,
+        majorGcs: result['steadyMajorGcs'] ?? 0
+      }
+      samples.push({ fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0, initializeMs: result['initializeMs'] ?? 0, steady })
     }
-    return { fps: frames / seconds, mbps: frames * c.side * c.side * 2 / seconds / 1e6, client, server, frames, fillMs: result['fillMs'] ?? 0, initializeMs: result['initializeMs'] ?? 0, steady }
+    child.stdin.write('exit\n')
+    return samples
   } finally {
     // A profiled client (E2E_CLIENT_NODE_ARGS="--cpu-prof ...") writes its profile as it exits.
     if (child.exitCode === null && child.signalCode === null) await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
@@ -176,11 +192,27 @@ async function runCeiling (c: Case, frames: number, servers: CheckoutServer[], p
     : (n: number): Buffer => bodies[n % bodies.length] as Buffer
   const clientBefore = threadCpu()
   const serversBefore = serverCpu(servers)
-  const r = await rawPutRun(servers.map((s) => s.url), prefix, body, Infinity, window, 1, frames)
+  const r = await rawPutRun(servers.map((s) => s.url), prefix, body, Infinity, window, 1, frames, ceilingRoute(c, servers.length))
   const client = cpuSince(clientBefore, threadCpu())
   const server = spentSince(serversBefore, servers)
   if (r.frames !== frames) throw new Error(`raw client stored ${r.frames} of ${frames} (${r.errors} errors)`)
   return { fps: frames / r.seconds, mbps: frames * c.side * c.side * 2 / r.seconds / 1e6, client, server, frames }
+}
+
+/**
+ * With several servers, the ceiling sends each frame where the ClusterBackend's distribution does
+ * ('chunked': 50 frames to one server, then the next; 'round-robin'), with at most the backend's
+ * default window of frames taken and unanswered: written to all servers at once, it would measure
+ * something the backend does not do. Other distributions depend on the servers' state: the
+ * ceiling then writes to all at once (said in the output).
+ */
+function ceilingRoute (c: Case, servers: number): RawRoute | undefined {
+  if (servers < 2) return undefined
+  // series-backend-options.ts: 64 frames, fewer when they would hold more than 256 MiB, at least 8.
+  const maxPending = Math.max(8, Math.min(64, Math.floor(2 ** 28 / (c.side * c.side * 2))))
+  if (values.distribution === undefined || values.distribution === 'chunked') return { connection: (n) => Math.floor(n / 50) % servers, maxPending }
+  if (values.distribution === 'round-robin') return { connection: (n) => n % servers, maxPending }
+  return undefined
 }
 
 function median (xs: number[]): number {
@@ -211,6 +243,12 @@ function memory (s: Sample[]): string {
     `initialize() before the clock, ms ${s.map((x) => f0(x.initializeMs ?? 0)).join(' ')}`
 }
 
+function distributionNote (c: Case, servers: number): string {
+  const which = values.distribution === undefined ? 'its default distribution (chunked, 50 frames per server)' : `distribution ${values.distribution}`
+  if (servers < 2) return ''
+  return ` — ClusterBackend with ${which}; the ceiling ${ceilingRoute(c, servers) === undefined ? 'writes to all servers at once' : 'sends each frame to the same server, within the backend\'s window'}`
+}
+
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
 console.log(`# bench:e2e — node ${process.version}, ${cpus().length} cores, servers: pyme-cluster serve (dist), roots on tmpfs; ${runs} runs alternating; load ${load()}`)
 console.log('# fps = frames / time to the last frame answered 200; MB/s = pixel bytes; CPU from /proc (utime+stime)')
@@ -222,30 +260,48 @@ for (const c of cases) {
   console.log(`\n## ${c.name}: ${c.side}x${c.side} uint16 ${c.compression}, ${frames} frames, ${(wire / 1e6).toFixed(2)} MB per file on the wire`)
   if (PYME[c.name] !== undefined) console.log(`  PYME, measured on this machine per issue 12 (reference, not this run): ${PYME[c.name]}`)
   for (const n of serverCounts) {
-    const backend: Sample[] = []
-    const lent: Sample[] = []
-    const ceiling: Sample[] = []
-    const filled: Sample[] = []
+    // Per variant, a list of samples per series position (0: the first series, fresh processes).
+    const backend: Sample[][] = []
+    const lent: Sample[][] = []
+    const ceiling: Sample[][] = []
+    const filled: Sample[][] = []
+    const add = (to: Sample[][], samples: Sample[]): void => { samples.forEach((x, k) => (to[k] ??= []).push(x)) }
+    const ceilings = async (servers: CheckoutServer[], prefix: string, fill: boolean): Promise<Sample[]> => {
+      const out: Sample[] = []
+      for (let k = 0; k < seriesCount; k++) out.push(await runCeiling(c, frames, servers, `${prefix}_${k}`, bodies, fill))
+      return out
+    }
+    const names = (prefix: string): string[] => Array.from({ length: seriesCount }, (_, k) => `${prefix}_${k}.pcs`)
     const variants = c.compression === 'raw' && ringSize > 0 ? ['ceiling', 'backend', 'lent', 'filled'] : ['ceiling', 'backend']
     for (let r = 0; r < runs; r++) {
       for (const which of r % 2 === 0 ? variants : [...variants].reverse()) {
         await withServers(n, async (servers) => {
           // Warm the servers' code paths the same way for all.
           await rawPutRun(servers.map((s) => s.url), 'warm', bodies[0] as Buffer, Infinity, 4, 1, Math.min(20, frames))
-          if (which === 'ceiling') ceiling.push(await runCeiling(c, frames, servers, `bench/raw_${r}`, bodies, false))
-          else if (which === 'filled') filled.push(await runCeiling(c, frames, servers, `bench/filled_${r}`, bodies, true))
-          else if (which === 'backend') backend.push(await runClusterBackend(c, frames, servers, `bench/e2e_${c.name}_${r}.pcs`, 0))
-          else lent.push(await runClusterBackend(c, frames, servers, `bench/e2e_${c.name}_lent_${r}.pcs`, ringSize))
+          if (which === 'ceiling') add(ceiling, await ceilings(servers, `bench/raw_${r}`, false))
+          else if (which === 'filled') add(filled, await ceilings(servers, `bench/filled_${r}`, true))
+          else if (which === 'backend') add(backend, await runClusterBackend(c, frames, servers, names(`bench/e2e_${c.name}_${r}`), 0))
+          else add(lent, await runClusterBackend(c, frames, servers, names(`bench/e2e_${c.name}_lent_${r}`), ringSize))
         })
       }
     }
-    const ratio = (s: Sample[]): string => f2(median(s.map((x) => x.fps)) / median(ceiling.map((x) => x.fps)))
-    const lentVsFilled = lent.length > 0 && filled.length > 0 ? `, lent ring / ceiling with a camera fill = ${f2(median(lent.map((x) => x.fps)) / median(filled.map((x) => x.fps)))}` : ''
-    console.log(` ${n} server${n > 1 ? 's' : ''}: ClusterBackend / raw-socket ceiling = ${ratio(backend)}${lent.length > 0 ? `, lent ring / ceiling = ${ratio(lent)}` : ''}${lentVsFilled} (median fps)${values.distribution === undefined ? ' — ClusterBackend with its default distribution (chunked, 50 frames per server)' : ` — distribution ${values.distribution}`}`)
-    console.log(describe('ClusterBackend', backend))
-    if (lent.length > 0) console.log(describe(`lent ring ${ringSize}`, lent))
-    console.log(describe('raw ceiling', ceiling))
-    if (filled.length > 0) console.log(describe('ceiling + fill', filled))
+    // The first series, then the later ones pooled.
+    const phases = seriesCount === 1
+      ? [{ label: '', pick: (x: Sample[][]) => x[0] ?? [] }]
+      : [
+          { label: 'first series (fresh client and server processes)', pick: (x: Sample[][]) => x[0] ?? [] },
+          { label: `series 2-${seriesCount} (the same processes, warm)`, pick: (x: Sample[][]) => x.slice(1).flat() }
+        ]
+    for (const { label, pick } of phases) {
+      const [b, l, ce, f] = [pick(backend), pick(lent), pick(ceiling), pick(filled)]
+      const ratio = (s: Sample[]): string => f2(median(s.map((x) => x.fps)) / median(ce.map((x) => x.fps)))
+      const lentVsFilled = l.length > 0 && f.length > 0 ? `, lent ring / ceiling with a camera fill = ${f2(median(l.map((x) => x.fps)) / median(f.map((x) => x.fps)))}` : ''
+      console.log(` ${n} server${n > 1 ? 's' : ''}${label === '' ? '' : `, ${label}`}: ClusterBackend / raw-socket ceiling = ${ratio(b)}${l.length > 0 ? `, lent ring / ceiling = ${ratio(l)}` : ''}${lentVsFilled} (median fps)${distributionNote(c, n)}`)
+      console.log(describe('ClusterBackend', b))
+      if (l.length > 0) console.log(describe(`lent ring ${ringSize}`, l))
+      console.log(describe('raw ceiling', ce))
+      if (f.length > 0) console.log(describe('ceiling + fill', f))
+    }
   }
 }
 console.log(`\nload after: ${load()}`)

@@ -6,6 +6,17 @@
  */
 import { connect, type Socket } from 'node:net'
 
+/**
+ * Which connection each frame goes to, instead of the next connection with room: frames are taken
+ * in order into per-connection queues, at most `maxPending` taken and not yet answered (as the
+ * Streamer's per-node queues behind a backend's window of frames).
+ */
+export interface RawRoute {
+  /** Index into the connections (server-major: `server * connections + k`) for frame `n`. */
+  readonly connection: (n: number) => number
+  readonly maxPending: number
+}
+
 /** Result of one run. */
 export interface RawRunResult {
   readonly frames: number
@@ -59,9 +70,9 @@ function parse (c: Conn, stored: { bytes: number }): [number, number, number] {
  * PUTs `body` as `<prefix>/frameNNNNN.pzf` to `servers` for `seconds` (or until `frames` were
  * sent) over `connections` sockets per server, keeping `window` requests in flight per socket;
  * waits for every answer before returning. `body` may also be a function of the frame number
- * (the same bytes a client would send for that frame).
+ * (the same bytes a client would send for that frame). With `route`, frames go where it says.
  */
-export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer | ((n: number) => Buffer), seconds: number, window: number, connections = 1, frames = Infinity): Promise<RawRunResult> {
+export async function rawPutRun (servers: readonly string[], prefix: string, body: Buffer | ((n: number) => Buffer), seconds: number, window: number, connections = 1, frames = Infinity, route?: RawRoute): Promise<RawRunResult> {
   const conns: Conn[] = []
   for (const url of servers) {
     for (let k = 0; k < connections; k++) conns.push({ socket: await open(url), inFlight: 0, buf: Buffer.alloc(0), sizes: [] })
@@ -76,25 +87,40 @@ export async function rawPutRun (servers: readonly string[], prefix: string, bod
   let finish: () => void = () => {}
   const finished = new Promise<void>((resolve) => { finish = resolve })
 
-  const send = (c: Conn): void => {
-    while (!stopping && c.inFlight < window) {
-      if (next >= frames || performance.now() >= deadline) {
-        stopping = true
-        break
-      }
-      const data = typeof body === 'function' ? body(next) : body
-      const name = `/${prefix}/frame${String(next++).padStart(5, '0')}.pzf`
-      c.socket.cork()
-      c.socket.write(`PUT ${name} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Length: ${data.length}\r\n\r\n`, 'latin1')
-      c.socket.write(data)
-      c.socket.uncork()
-      c.inFlight++
-      c.sizes.push(data.length)
+  const write = (c: Conn, n: number): void => {
+    const data = typeof body === 'function' ? body(n) : body
+    const name = `/${prefix}/frame${String(n).padStart(5, '0')}.pzf`
+    c.socket.cork()
+    c.socket.write(`PUT ${name} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\nContent-Length: ${data.length}\r\n\r\n`, 'latin1')
+    c.socket.write(data)
+    c.socket.uncork()
+    c.inFlight++
+    c.sizes.push(data.length)
+  }
+  const more = (): boolean => {
+    if (!stopping && (next >= frames || performance.now() >= deadline)) stopping = true
+    return !stopping
+  }
+  // Routed: frames taken in order into the queue of their connection (`pending` taken, unanswered).
+  const queued: number[][] = conns.map(() => [])
+  let pending = 0
+  const take = (): void => {
+    while (route !== undefined && pending < route.maxPending && more()) {
+      queued[route.connection(next) % conns.length]?.push(next++)
+      pending++
     }
-    if (stopping && conns.every((x) => x.inFlight === 0)) finish()
+  }
+  const send = (c: Conn, i: number): void => {
+    const q = queued[i] as number[]
+    if (route !== undefined) {
+      while (q.length > 0 && c.inFlight < window) write(c, q.shift() as number)
+    } else {
+      while (c.inFlight < window && more()) write(c, next++)
+    }
+    if (stopping && conns.every((x, k) => x.inFlight === 0 && queued[k]?.length === 0)) finish()
   }
 
-  for (const c of conns) {
+  conns.forEach((c, i) => {
     c.socket.on('data', (chunk: Buffer) => {
       c.buf = c.buf.length === 0 ? chunk : Buffer.concat([c.buf, chunk])
       const [n, bad, used] = parse(c, stored)
@@ -102,11 +128,15 @@ export async function rawPutRun (servers: readonly string[], prefix: string, bod
       c.inFlight -= n
       done += n
       errors += bad
-      send(c)
+      if (route === undefined) return send(c, i)
+      pending -= n
+      take()
+      conns.forEach(send)
     })
     c.socket.on('error', () => { errors++ })
-  }
-  for (const c of conns) send(c)
+  })
+  take()
+  conns.forEach(send)
   await finished
   const secondsTaken = (performance.now() - started) / 1000
   for (const c of conns) c.socket.end()
