@@ -43,6 +43,7 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { resolveBackendOptions } from '../../lib/backends/series-backend-options.js'
 import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
 import { encodePzf } from '../../lib/pzf/index.js'
 import { startCheckoutServer, type CheckoutServer } from '../server/checkout-server.js'
@@ -208,8 +209,7 @@ async function runCeiling (c: Case, frames: number, servers: CheckoutServer[], p
  */
 function ceilingRoute (c: Case, servers: number): RawRoute | undefined {
   if (servers < 2) return undefined
-  // series-backend-options.ts: 64 frames, fewer when they would hold more than 256 MiB, at least 8.
-  const maxPending = Math.max(8, Math.min(64, Math.floor(2 ** 28 / (c.side * c.side * 2))))
+  const { maxPendingFrames: maxPending } = resolveBackendOptions({ shape: [c.side, c.side], compression: c.compression })
   if (values.distribution === undefined || values.distribution === 'chunked') return { connection: (n) => Math.floor(n / 50) % servers, maxPending }
   if (values.distribution === 'round-robin') return { connection: (n) => n % servers, maxPending }
   return undefined
