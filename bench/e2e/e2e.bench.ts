@@ -18,9 +18,9 @@
  * Printed: frames/s up to the last frame on disk (answered 200), pixel MB/s, the ratio to the
  * ceiling (medians), CPU milliseconds per frame of the client (main thread; threads present
  * before the run: V8 helpers and libuv's pool; threads started by the run: the encoder workers)
- * and of the server (all its threads, /proc), best and median. The ClusterBackend runs in its own plain-JavaScript process
- * (cluster-backend-client.mjs); the ceiling runs in this one (it allocates nothing per frame).
- * Also printed: PYME's figures as issue 12 measured them on this machine, for reference.
+ * and of the server (all its threads, /proc), best and median. The ClusterBackend runs in its
+ * own plain-JavaScript process (cluster-backend-client.mjs); the ceiling runs in this one (it
+ * allocates nothing per frame). Also printed: PYME's figures as issue 12 measured them on this machine, for reference.
  *
  * Raw cases also run the ClusterBackend with a camera ring of `--ring` buffers from
  * `allocateFrame()`, lent to it (`storeFrame(n, buffer, release)`): no copy in the client process
@@ -45,6 +45,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { resolveBackendOptions } from '../../lib/backends/series-backend-options.js'
 import { makeCameraFrame } from '../../lib/internal/camera-simulator.js'
+import { chunkedDistribution, roundRobinDistribution } from '../../lib/streamer/distribution.js'
 import { encodePzf } from '../../lib/pzf/index.js'
 import { startCheckoutServer, type CheckoutServer } from '../server/checkout-server.js'
 import { cpuSince, threadCpu, type CpuSpent } from '../server/thread-cpu.js'
@@ -210,9 +211,11 @@ async function runCeiling (c: Case, frames: number, servers: CheckoutServer[], p
 function ceilingRoute (c: Case, servers: number): RawRoute | undefined {
   if (servers < 2) return undefined
   const { maxPendingFrames: maxPending } = resolveBackendOptions({ shape: [c.side, c.side], compression: c.compression })
-  if (values.distribution === undefined || values.distribution === 'chunked') return { connection: (n) => Math.floor(n / 50) % servers, maxPending }
-  if (values.distribution === 'round-robin') return { connection: (n) => n % servers, maxPending }
-  return undefined
+  const name = values.distribution ?? 'chunked'
+  // The Streamer's own functions (its default chunk size); both choose by the frame index alone.
+  const choose = name === 'chunked' ? chunkedDistribution() : name === 'round-robin' ? roundRobinDistribution : undefined
+  if (choose === undefined) return undefined
+  return { connection: (n) => choose(servers, { index: n, path: '', nodes: [] }), maxPending }
 }
 
 function median (xs: number[]): number {
